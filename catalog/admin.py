@@ -1,0 +1,132 @@
+"""Staff edit the whole catalog here. Every save moves the catalog version, so ETags change."""
+
+from django.contrib import admin
+
+from . import models
+from .services import catalog_version_bump
+
+
+class CatalogVersionAdminMixin:
+    """Bump the catalog version after any change made through the admin."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        catalog_version_bump()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_version_bump()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_version_bump()
+
+
+class OrderedInline(admin.TabularInline):
+    extra = 0
+    ordering = ["position"]
+
+
+class StepInline(OrderedInline):
+    model = models.Step
+    fields = ["position", "phase", "instruction", "checkpoint"]
+
+
+class TipInline(OrderedInline):
+    model = models.Tip
+
+
+class CommonMistakeInline(OrderedInline):
+    model = models.CommonMistake
+
+
+class FaqEntryInline(OrderedInline):
+    model = models.FaqEntry
+
+
+class DoseInline(admin.TabularInline):
+    model = models.Dose
+    extra = 0
+
+
+class PnfProtocolInline(admin.StackedInline):
+    model = models.PnfProtocol
+    extra = 0
+    max_num = 1
+
+
+class ExerciseMuscleInline(admin.TabularInline):
+    model = models.ExerciseMuscle
+    extra = 0
+    autocomplete_fields = ["muscle"]
+
+
+class ExerciseEquipmentInline(admin.TabularInline):
+    model = models.ExerciseEquipment
+    extra = 0
+
+
+class ExerciseUseCaseInline(admin.TabularInline):
+    model = models.ExerciseUseCase
+    extra = 0
+
+
+class ExerciseRelationInline(admin.TabularInline):
+    model = models.ExerciseRelation
+    fk_name = "from_exercise"
+    extra = 0
+    autocomplete_fields = ["to_exercise"]
+
+
+@admin.register(models.Exercise)
+class ExerciseAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "difficulty", "technique", "assistance", "laterality", "body_region", "updated_at"]
+    list_filter = ["difficulty", "technique", "position", "assistance", "laterality", "body_region"]
+    search_fields = ["name", "slug", "summary", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["stop_signs", "contraindications"]
+    readonly_fields = ["source_hash", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "summary", "description"]}),
+        (
+            "Classification",
+            {"fields": ["difficulty", "position", "technique", "assistance", "laterality", "body_region"]},
+        ),
+        ("Intensity and progression", {"fields": ["target_intensity_min", "target_intensity_max", "progression_rule"]}),
+        ("Safety", {"fields": ["stop_signs", "contraindications"]}),
+        ("Timer and sources", {"fields": ["cues", "sources", "assumptions"]}),
+        ("Record", {"fields": ["source_hash", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [
+        ExerciseMuscleInline,
+        ExerciseEquipmentInline,
+        ExerciseUseCaseInline,
+        StepInline,
+        DoseInline,
+        PnfProtocolInline,
+        TipInline,
+        CommonMistakeInline,
+        FaqEntryInline,
+        ExerciseRelationInline,
+    ]
+
+
+class VocabularyAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.Muscle)
+class MuscleAdmin(VocabularyAdmin):
+    list_display = ["name", "slug", "region"]
+    list_filter = ["region"]
+
+
+admin.site.register(models.BodyRegion, VocabularyAdmin)
+admin.site.register(models.Equipment, VocabularyAdmin)
+admin.site.register(models.StopSign, VocabularyAdmin)
+admin.site.register(models.Contraindication, VocabularyAdmin)
+
+admin.site.site_header = "StretchAPI administration"
+admin.site.site_title = "StretchAPI"

@@ -1,0 +1,318 @@
+"""The exercise catalog: stretches, their doses and the vocabularies they use.
+
+Slugs are the public identifiers; database ids never leave the service.
+Every rule the database can hold is a constraint here, so that no write path
+(API, admin, loader, shell) can store an impossible dose.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+
+from . import choices
+
+
+def _range_check(prefix: str, *, low: int = 0, high: int | None = None) -> list[models.CheckConstraint]:
+    """Constraints for a `<prefix>_min` / `<prefix>_max` pair of columns."""
+    lo, hi = f"{prefix}_min", f"{prefix}_max"
+    within = Q(**{f"{lo}__gte": low}) & Q(**{f"{hi}__gte": F(lo)})
+    if high is not None:
+        within &= Q(**{f"{hi}__lte": high})
+    return [models.CheckConstraint(condition=within, name=f"%(app_label)s_%(class)s_{prefix}_range")]
+
+
+class VocabularyItem(models.Model):
+    """Common shape of the catalog's controlled vocabularies."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BodyRegion(VocabularyItem):
+    """One area of the body that muscles and exercises belong to."""
+
+
+class Muscle(VocabularyItem):
+    """One muscle (or tight group of muscles) that an exercise stretches."""
+
+    region = models.ForeignKey(BodyRegion, on_delete=models.PROTECT, related_name="muscles")
+
+
+class Equipment(VocabularyItem):
+    """One thing an exercise may need: a partner, a strap, a mat, a surface."""
+
+    description = models.TextField(blank=True)
+
+    class Meta(VocabularyItem.Meta):
+        verbose_name_plural = "equipment"
+
+
+class StopSign(VocabularyItem):
+    """One symptom that means: stop the stretch now."""
+
+    description = models.TextField(blank=True)
+
+
+class Contraindication(VocabularyItem):
+    """One condition under which an exercise should not be done unsupervised."""
+
+    description = models.TextField(blank=True)
+
+
+class CatalogVersion(models.Model):
+    """The single row whose `number` grows whenever any catalog content changes.
+
+    It keys the catalog's ETags: a client holding the ETag of version N gets a
+    304 until the catalog moves to N+1.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    number = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalog_catalogversion_singleton")]
+
+    def __str__(self) -> str:
+        return f"catalog v{self.number}"
+
+
+class Exercise(models.Model):
+    """One stretch or warm-up movement as the catalog describes it."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    summary = models.CharField(max_length=200)
+    description = models.TextField()
+    difficulty = models.CharField(max_length=20, choices=choices.Difficulty.choices)
+    position = models.CharField(max_length=20, choices=choices.Position.choices)
+    technique = models.CharField(max_length=30, choices=choices.Technique.choices)
+    assistance = models.CharField(max_length=20, choices=choices.Assistance.choices)
+    laterality = models.CharField(max_length=20, choices=choices.Laterality.choices)
+    body_region = models.ForeignKey(BodyRegion, on_delete=models.PROTECT, related_name="exercises")
+    target_intensity_min = models.PositiveSmallIntegerField()
+    target_intensity_max = models.PositiveSmallIntegerField()
+    progression_rule = models.TextField()
+    cues = models.JSONField(default=dict, help_text="Timer phase → the cue shown during it.")
+    stop_signs = models.ManyToManyField(StopSign, related_name="exercises")
+    contraindications = models.ManyToManyField(Contraindication, blank=True, related_name="exercises")
+    sources = models.JSONField(default=list, blank=True)
+    assumptions = models.TextField(blank=True)
+    source_hash = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the data file last loaded into this row."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            *_range_check("target_intensity", high=10),
+            models.CheckConstraint(
+                condition=Q(difficulty__in=choices.Difficulty.values), name="catalog_exercise_difficulty_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(technique__in=choices.Technique.values), name="catalog_exercise_technique_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(laterality__in=choices.Laterality.values), name="catalog_exercise_laterality_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_pnf(self) -> bool:
+        return self.technique == choices.Technique.PNF_CONTRACT_RELAX
+
+
+class ExerciseMuscle(models.Model):
+    """One muscle an exercise stretches, as a primary or secondary target."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="muscle_links")
+    muscle = models.ForeignKey(Muscle, on_delete=models.PROTECT, related_name="exercise_links")
+    role = models.CharField(max_length=10, choices=choices.MuscleRole.choices)
+
+    class Meta:
+        ordering = ["exercise", "role", "muscle__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "muscle"], name="catalog_exercisemuscle_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle} ({self.role})"
+
+
+class ExerciseEquipment(models.Model):
+    """One piece of equipment an exercise uses, required or optional."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="equipment_links")
+    equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="exercise_links")
+    required = models.BooleanField()
+
+    class Meta:
+        ordering = ["exercise", "-required", "equipment__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "equipment"], name="catalog_exerciseequipment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.equipment} ({'required' if self.required else 'optional'})"
+
+
+class ExerciseUseCase(models.Model):
+    """One situation an exercise suits (warm-up, cooldown, …)."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="use_case_links")
+    use_case = models.CharField(max_length=20, choices=choices.UseCase.choices)
+
+    class Meta:
+        ordering = ["exercise", "use_case"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "use_case"], name="catalog_exerciseusecase_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_use_case_display()
+
+
+class ExerciseRelation(models.Model):
+    """A link from one exercise to another: `to_exercise` is its easier, harder, … counterpart."""
+
+    from_exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="relations")
+    to_exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="+")
+    relation = models.CharField(max_length=30, choices=choices.Relation.choices)
+
+    class Meta:
+        ordering = ["from_exercise", "relation", "to_exercise__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_exercise", "to_exercise"], name="catalog_exerciserelation_unique"),
+            models.CheckConstraint(
+                condition=~Q(from_exercise=F("to_exercise")), name="catalog_exerciserelation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_relation_display()}: {self.to_exercise}"
+
+
+class OrderedText(models.Model):
+    """Common shape of an exercise's ordered lists of text."""
+
+    exercise: models.ForeignKey  # declared by each subclass, for a readable related name
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["exercise", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "position"], name="%(app_label)s_%(class)s_unique_position"),
+        ]
+
+
+class Step(OrderedText):
+    """One instruction of an exercise, in order, within its phase."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="steps")
+    phase = models.CharField(max_length=20, choices=choices.StepPhase.choices)
+    instruction = models.TextField()
+    checkpoint = models.TextField(blank=True, help_text="What correct form looks like at this step.")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.instruction[:60]}"
+
+
+class Tip(OrderedText):
+    """One piece of advice for doing an exercise well."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="tips")
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class CommonMistake(OrderedText):
+    """One mistake people commonly make in an exercise."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="common_mistakes")
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class FaqEntry(OrderedText):
+    """One question people ask about an exercise, with its answer."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="faq_entries")
+    question = models.TextField()
+    answer = models.TextField()
+
+    class Meta(OrderedText.Meta):
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return self.question[:60]
+
+
+class Dose(models.Model):
+    """How much of an exercise to do for one goal: holds per side × seconds, rest and intensity cap."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="doses")
+    goal = models.CharField(max_length=30, choices=choices.Goal.choices)
+    holds_per_side_min = models.PositiveSmallIntegerField()
+    holds_per_side_max = models.PositiveSmallIntegerField()
+    hold_seconds_min = models.PositiveSmallIntegerField()
+    hold_seconds_max = models.PositiveSmallIntegerField()
+    rest_seconds = models.PositiveSmallIntegerField()
+    intensity_cap = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["exercise", "goal"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "goal"], name="catalog_dose_unique_goal"),
+            *_range_check("holds_per_side", low=1, high=20),
+            *_range_check("hold_seconds", low=1, high=600),
+            models.CheckConstraint(condition=Q(rest_seconds__lte=600), name="catalog_dose_rest_seconds_range"),
+            models.CheckConstraint(condition=Q(intensity_cap__lte=10), name="catalog_dose_intensity_cap_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.get_goal_display()}"
+
+
+class PnfProtocol(models.Model):
+    """The contract–relax–assisted-hold timings of a PNF exercise."""
+
+    exercise = models.OneToOneField(Exercise, on_delete=models.CASCADE, related_name="pnf")
+    contract_seconds_min = models.PositiveSmallIntegerField()
+    contract_seconds_max = models.PositiveSmallIntegerField()
+    relax_seconds_min = models.PositiveSmallIntegerField()
+    relax_seconds_max = models.PositiveSmallIntegerField()
+    assisted_hold_seconds_min = models.PositiveSmallIntegerField()
+    assisted_hold_seconds_max = models.PositiveSmallIntegerField()
+    rest_seconds = models.PositiveSmallIntegerField()
+    repetitions_per_side_min = models.PositiveSmallIntegerField()
+    repetitions_per_side_max = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = "PNF protocol"
+        constraints = [
+            *_range_check("contract_seconds", low=1, high=60),
+            *_range_check("relax_seconds", low=1, high=60),
+            *_range_check("assisted_hold_seconds", low=1, high=120),
+            *_range_check("repetitions_per_side", low=1, high=10),
+            models.CheckConstraint(condition=Q(rest_seconds__lte=600), name="catalog_pnfprotocol_rest_seconds_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PNF protocol of {self.exercise}"

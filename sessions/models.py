@@ -1,0 +1,1 @@
+"""Logged stretching sessions (holds, stop-events, measurements) live here."""

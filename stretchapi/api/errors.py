@@ -1,0 +1,162 @@
+"""One error contract for the whole API: RFC 9457 problem details.
+
+Every error leaves as `application/problem+json`:
+
+    {"type": "urn:stretchapi:problem:validation_error", "title": "Invalid input.",
+     "status": 400, "detail": "…", "code": "validation_error", "instance": "/api/v1/…",
+     "errors": [{"field": "holds[3].intensity", "code": "max_value", "message": "…"}]}
+
+`code` is stable: mobile clients switch on it. Domain errors subclass
+`ApiError` and set their own `status_code`, `default_code` and title.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:stretchapi:problem:"
+
+TITLES = {
+    400: "Invalid request.",
+    401: "Authentication required.",
+    403: "Permission denied.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    406: "Not acceptable.",
+    409: "Conflict.",
+    412: "Precondition failed.",
+    413: "Request body too large.",
+    415: "Unsupported media type.",
+    429: "Too many requests.",
+    500: "Internal server error.",
+    503: "Service unavailable.",
+}
+
+
+class ProblemJSONRenderer(JSONRenderer):
+    """Renders problem documents with their own media type."""
+
+    media_type = PROBLEM_CONTENT_TYPE
+    format = "problem+json"
+
+
+class ApiError(exceptions.APIException):
+    """Base of the service's typed domain errors.
+
+    Subclasses set `status_code`, `default_code` (the stable machine code),
+    `title` and `default_detail`; `extra` adds members to the problem document.
+    """
+
+    status_code = 400
+    default_code = "bad_request"
+    title = "Invalid request."
+    default_detail = "The request cannot be processed."
+
+    def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None):
+        super().__init__(detail=detail, code=self.default_code)
+        self.extra = extra or {}
+
+
+def problem(status: int, code: str, detail: str, *, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The body of one problem document."""
+    body = {
+        "type": f"{TYPE_PREFIX}{code}",
+        "title": title or TITLES.get(status, "Error."),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    body.update(extra)
+    return body
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]:
+    """Turn DRF's nested error detail into `[{field, code, message}]`.
+
+    Nested serializers become dotted paths and list items get an index, so a
+    client can point at the exact input: `holds[3].intensity`.
+    """
+    out: list[dict[str, str | None]] = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                out.extend(flatten_errors(value, prefix))
+            else:
+                out.extend(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, (dict, list)):
+                out.extend(flatten_errors(item, f"{prefix}[{index}]"))
+            else:
+                out.extend(flatten_errors(item, prefix))
+    else:
+        code = getattr(detail, "code", None) or "invalid"
+        out.append({"field": prefix or None, "code": str(code), "message": str(detail)})
+    return out
+
+
+def _problem_for(exc: exceptions.APIException, request) -> dict[str, Any]:
+    status = exc.status_code
+    instance = request.get_full_path() if request is not None else None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        fields = sorted({e["field"] for e in errors if e["field"]})
+        detail = f"Invalid value for: {', '.join(fields)}." if fields else errors[0]["message"]
+        return problem(status, "validation_error", detail, title="Invalid input.", instance=instance, errors=errors)
+    detail = exc.detail
+    if isinstance(detail, (list, dict)):
+        detail = "; ".join(e["message"] for e in flatten_errors(detail))
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    body = problem(status, str(code), str(detail), title=getattr(exc, "title", None), instance=instance)
+    body.update(getattr(exc, "extra", {}))
+    return body
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every handled error becomes a problem document."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: let it reach Django's 500 handling (and the middleware)
+
+    request = context.get("request")
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
+        view = context.get("view")
+        auth_header = view.get_authenticate_header(request) if view is not None and request is not None else None
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+    if request is not None:
+        # Errors are always JSON, whatever renderer the client negotiated
+        # (or failed to negotiate, for a 406).
+        request.accepted_renderer = ProblemJSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
+    set_rollback()
+    return Response(_problem_for(exc, request), status=exc.status_code, headers=headers)
+
+
+def problem_response(request: HttpRequest, status: int, code: str, detail: str) -> JsonResponse:
+    """A problem document outside DRF (Django's own 404/500, the middleware)."""
+    return JsonResponse(
+        problem(status, code, detail, instance=request.get_full_path()),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
