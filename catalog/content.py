@@ -19,6 +19,15 @@ from typing import Any
 import yaml
 
 from . import choices
+from .models import (
+    HOLD_SECONDS,
+    HOLDS_PER_SIDE,
+    INTENSITY,
+    PNF_ASSISTED_HOLD_SECONDS,
+    PNF_PHASE_SECONDS,
+    REPETITIONS,
+    REST_SECONDS,
+)
 
 FORMAT_VERSION = 1
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -90,13 +99,13 @@ class _Checker:
             return None
         return value
 
-    def int_range(self, data: dict, key: str, path: str, *, low: int, high: int) -> tuple[int, int] | None:
+    def int_range(self, data: dict, key: str, path: str, bounds: tuple[int, int]) -> tuple[int, int] | None:
         value = self.require(data, key, dict, path)
         if value is None:
             return None
         self.unknown_keys(value, {"min", "max"}, path)
-        lo = self.bounded_int(value, "min", f"{path}.min", low=low, high=high)
-        hi = self.bounded_int(value, "max", f"{path}.max", low=low, high=high)
+        lo = self.bounded_int(value, "min", f"{path}.min", bounds)
+        hi = self.bounded_int(value, "max", f"{path}.max", bounds)
         if lo is None or hi is None:
             return None
         if lo > hi:
@@ -104,7 +113,8 @@ class _Checker:
             return None
         return lo, hi
 
-    def bounded_int(self, data: dict, key: str, path: str, *, low: int, high: int) -> int | None:
+    def bounded_int(self, data: dict, key: str, path: str, bounds: tuple[int, int]) -> int | None:
+        low, high = bounds
         value = self.require(data, key, int, path)
         if value is not None and not low <= value <= high:
             self.fail(path, f"{value} is outside {low}–{high}")
@@ -263,7 +273,7 @@ def parse_exercise(path: Path, vocab: Vocabularies) -> dict[str, Any]:
     if ex["assistance"] == choices.Assistance.PARTNER and "partner" not in ex["equipment_required"]:
         check.fail("equipment.required", "a partner-assisted exercise must require 'partner'")
 
-    intensity = check.int_range(data, "target_intensity", "target_intensity", low=0, high=10)
+    intensity = check.int_range(data, "target_intensity", "target_intensity", INTENSITY)
     ex["target_intensity"] = intensity
     ex["use_cases"] = check.slug_list(data, "use_cases", "use_cases", set(choices.UseCase.values), min_items=1)
     ex["stop_signs"] = check.slug_list(data, "stop_signs", "stop_signs", vocab.slugs("stop_signs"), min_items=1)
@@ -346,10 +356,10 @@ def _parse_doses(check: _Checker, data: dict, intensity: tuple[int, int] | None)
         if goal in goals:
             check.fail(f"{path}.goal", f"'{goal}' has a dose already")
         goals.add(goal)
-        holds = check.int_range(dose, "holds_per_side", f"{path}.holds_per_side", low=1, high=20)
-        seconds = check.int_range(dose, "hold_seconds", f"{path}.hold_seconds", low=1, high=600)
-        rest = check.bounded_int(dose, "rest_seconds", f"{path}.rest_seconds", low=0, high=600)
-        cap = check.bounded_int(dose, "intensity_cap", f"{path}.intensity_cap", low=0, high=10)
+        holds = check.int_range(dose, "holds_per_side", f"{path}.holds_per_side", HOLDS_PER_SIDE)
+        seconds = check.int_range(dose, "hold_seconds", f"{path}.hold_seconds", HOLD_SECONDS)
+        rest = check.bounded_int(dose, "rest_seconds", f"{path}.rest_seconds", REST_SECONDS)
+        cap = check.bounded_int(dose, "intensity_cap", f"{path}.intensity_cap", INTENSITY)
         if cap is not None and intensity is not None and cap > intensity[1]:
             check.fail(f"{path}.intensity_cap", f"{cap} is above the target intensity maximum ({intensity[1]})")
         out.append(
@@ -359,10 +369,10 @@ def _parse_doses(check: _Checker, data: dict, intensity: tuple[int, int] | None)
 
 
 PNF_RANGES = {
-    "contract_seconds": (1, 60),
-    "relax_seconds": (1, 60),
-    "assisted_hold_seconds": (1, 120),
-    "repetitions_per_side": (1, 10),
+    "contract_seconds": PNF_PHASE_SECONDS,
+    "relax_seconds": PNF_PHASE_SECONDS,
+    "assisted_hold_seconds": PNF_ASSISTED_HOLD_SECONDS,
+    "repetitions_per_side": REPETITIONS,
 }
 
 
@@ -379,8 +389,8 @@ def _parse_pnf(check: _Checker, data: dict, technique: str | None) -> dict | Non
     if pnf is None:
         return None
     check.unknown_keys(pnf, {*PNF_RANGES, "rest_seconds"}, "pnf")
-    out = {key: check.int_range(pnf, key, f"pnf.{key}", low=lo, high=hi) for key, (lo, hi) in PNF_RANGES.items()}
-    out["rest_seconds"] = check.bounded_int(pnf, "rest_seconds", "pnf.rest_seconds", low=0, high=600)
+    out = {key: check.int_range(pnf, key, f"pnf.{key}", bounds) for key, bounds in PNF_RANGES.items()}
+    out["rest_seconds"] = check.bounded_int(pnf, "rest_seconds", "pnf.rest_seconds", REST_SECONDS)
     return out
 
 

@@ -5,18 +5,34 @@ Every rule the database can hold is a constraint here, so that no write path
 (API, admin, loader, shell) can store an impossible dose.
 """
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from . import choices
 
+# Bounds shared by the database constraints, the model validators and the
+# data-file checks (catalog/content.py).
+INTENSITY = (0, 10)
+HOLDS_PER_SIDE = (1, 20)
+HOLD_SECONDS = (1, 600)
+REST_SECONDS = (0, 600)
+PNF_PHASE_SECONDS = (1, 60)
+PNF_ASSISTED_HOLD_SECONDS = (1, 120)
+REPETITIONS = (1, 10)
+POSITION = (1, 1000)
 
-def _range_check(prefix: str, *, low: int = 0, high: int | None = None) -> list[models.CheckConstraint]:
-    """Constraints for a `<prefix>_min` / `<prefix>_max` pair of columns."""
+
+def bounded(bounds: tuple[int, int], **kwargs) -> models.PositiveSmallIntegerField:
+    """A small integer whose allowed range is stated to every layer (admin, API schema, database)."""
+    low, high = bounds
+    return models.PositiveSmallIntegerField(validators=[MinValueValidator(low), MaxValueValidator(high)], **kwargs)
+
+
+def _range_check(prefix: str, bounds: tuple[int, int]) -> list[models.CheckConstraint]:
+    """The constraint of a `<prefix>_min` / `<prefix>_max` pair: low ≤ min ≤ max ≤ high."""
     lo, hi = f"{prefix}_min", f"{prefix}_max"
-    within = Q(**{f"{lo}__gte": low}) & Q(**{f"{hi}__gte": F(lo)})
-    if high is not None:
-        within &= Q(**{f"{hi}__lte": high})
+    within = Q(**{f"{lo}__gte": bounds[0]}) & Q(**{f"{hi}__gte": F(lo)}) & Q(**{f"{hi}__lte": bounds[1]})
     return [models.CheckConstraint(condition=within, name=f"%(app_label)s_%(class)s_{prefix}_range")]
 
 
@@ -96,8 +112,8 @@ class Exercise(models.Model):
     assistance = models.CharField(max_length=20, choices=choices.Assistance.choices)
     laterality = models.CharField(max_length=20, choices=choices.Laterality.choices)
     body_region = models.ForeignKey(BodyRegion, on_delete=models.PROTECT, related_name="exercises")
-    target_intensity_min = models.PositiveSmallIntegerField()
-    target_intensity_max = models.PositiveSmallIntegerField()
+    target_intensity_min = bounded(INTENSITY)
+    target_intensity_max = bounded(INTENSITY)
     progression_rule = models.TextField()
     cues = models.JSONField(default=dict, help_text="Timer phase → the cue shown during it.")
     stop_signs = models.ManyToManyField(StopSign, related_name="exercises")
@@ -113,7 +129,7 @@ class Exercise(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            *_range_check("target_intensity", high=10),
+            *_range_check("target_intensity", INTENSITY),
             models.CheckConstraint(
                 condition=Q(difficulty__in=choices.Difficulty.values), name="catalog_exercise_difficulty_valid"
             ),
@@ -207,7 +223,7 @@ class OrderedText(models.Model):
     """Common shape of an exercise's ordered lists of text."""
 
     exercise: models.ForeignKey  # declared by each subclass, for a readable related name
-    position = models.PositiveSmallIntegerField()
+    position = bounded(POSITION)
 
     class Meta:
         abstract = True
@@ -269,21 +285,25 @@ class Dose(models.Model):
 
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="doses")
     goal = models.CharField(max_length=30, choices=choices.Goal.choices)
-    holds_per_side_min = models.PositiveSmallIntegerField()
-    holds_per_side_max = models.PositiveSmallIntegerField()
-    hold_seconds_min = models.PositiveSmallIntegerField()
-    hold_seconds_max = models.PositiveSmallIntegerField()
-    rest_seconds = models.PositiveSmallIntegerField()
-    intensity_cap = models.PositiveSmallIntegerField()
+    holds_per_side_min = bounded(HOLDS_PER_SIDE)
+    holds_per_side_max = bounded(HOLDS_PER_SIDE)
+    hold_seconds_min = bounded(HOLD_SECONDS)
+    hold_seconds_max = bounded(HOLD_SECONDS)
+    rest_seconds = bounded(REST_SECONDS)
+    intensity_cap = bounded(INTENSITY)
 
     class Meta:
         ordering = ["exercise", "goal"]
         constraints = [
             models.UniqueConstraint(fields=["exercise", "goal"], name="catalog_dose_unique_goal"),
-            *_range_check("holds_per_side", low=1, high=20),
-            *_range_check("hold_seconds", low=1, high=600),
-            models.CheckConstraint(condition=Q(rest_seconds__lte=600), name="catalog_dose_rest_seconds_range"),
-            models.CheckConstraint(condition=Q(intensity_cap__lte=10), name="catalog_dose_intensity_cap_range"),
+            *_range_check("holds_per_side", HOLDS_PER_SIDE),
+            *_range_check("hold_seconds", HOLD_SECONDS),
+            models.CheckConstraint(
+                condition=Q(rest_seconds__lte=REST_SECONDS[1]), name="catalog_dose_rest_seconds_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(intensity_cap__lte=INTENSITY[1]), name="catalog_dose_intensity_cap_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -294,24 +314,26 @@ class PnfProtocol(models.Model):
     """The contract–relax–assisted-hold timings of a PNF exercise."""
 
     exercise = models.OneToOneField(Exercise, on_delete=models.CASCADE, related_name="pnf")
-    contract_seconds_min = models.PositiveSmallIntegerField()
-    contract_seconds_max = models.PositiveSmallIntegerField()
-    relax_seconds_min = models.PositiveSmallIntegerField()
-    relax_seconds_max = models.PositiveSmallIntegerField()
-    assisted_hold_seconds_min = models.PositiveSmallIntegerField()
-    assisted_hold_seconds_max = models.PositiveSmallIntegerField()
-    rest_seconds = models.PositiveSmallIntegerField()
-    repetitions_per_side_min = models.PositiveSmallIntegerField()
-    repetitions_per_side_max = models.PositiveSmallIntegerField()
+    contract_seconds_min = bounded(PNF_PHASE_SECONDS)
+    contract_seconds_max = bounded(PNF_PHASE_SECONDS)
+    relax_seconds_min = bounded(PNF_PHASE_SECONDS)
+    relax_seconds_max = bounded(PNF_PHASE_SECONDS)
+    assisted_hold_seconds_min = bounded(PNF_ASSISTED_HOLD_SECONDS)
+    assisted_hold_seconds_max = bounded(PNF_ASSISTED_HOLD_SECONDS)
+    rest_seconds = bounded(REST_SECONDS)
+    repetitions_per_side_min = bounded(REPETITIONS)
+    repetitions_per_side_max = bounded(REPETITIONS)
 
     class Meta:
         verbose_name = "PNF protocol"
         constraints = [
-            *_range_check("contract_seconds", low=1, high=60),
-            *_range_check("relax_seconds", low=1, high=60),
-            *_range_check("assisted_hold_seconds", low=1, high=120),
-            *_range_check("repetitions_per_side", low=1, high=10),
-            models.CheckConstraint(condition=Q(rest_seconds__lte=600), name="catalog_pnfprotocol_rest_seconds_range"),
+            *_range_check("contract_seconds", PNF_PHASE_SECONDS),
+            *_range_check("relax_seconds", PNF_PHASE_SECONDS),
+            *_range_check("assisted_hold_seconds", PNF_ASSISTED_HOLD_SECONDS),
+            *_range_check("repetitions_per_side", REPETITIONS),
+            models.CheckConstraint(
+                condition=Q(rest_seconds__lte=REST_SECONDS[1]), name="catalog_pnfprotocol_rest_seconds_range"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,30 @@
+# StretchAPI production image: gunicorn behind scripts/start.sh, the same
+# start-up sequence `make run` uses (migrate, load_catalog, collectstatic,
+# gunicorn). Configuration comes from the environment; see README.md,
+# "Configuration". docker-compose.yml runs it next to PostgreSQL.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=stretchapi.settings.production \
+    BIND=0.0.0.0:8000
+
+WORKDIR /app
+
+# Runtime dependencies only (requirements-dev.txt is for tests and lint).
+# psycopg[binary] ships its own libpq, so no system packages are needed.
+# Copied alone first so the layer is reused while requirements.txt is unchanged.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# The code stays owned by root, read-only for the service user; the one place
+# the app writes at start-up is STATIC_ROOT (collectstatic in start.sh).
+RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app
+COPY . .
+RUN mkdir -p /app/staticfiles && chown app:app /app/staticfiles
+
+USER app
+EXPOSE 8000
+CMD ["scripts/start.sh"]
