@@ -33,7 +33,16 @@ def _range_check(prefix: str, bounds: tuple[int, int]) -> list[models.CheckConst
     """The constraint of a `<prefix>_min` / `<prefix>_max` pair: low ≤ min ≤ max ≤ high."""
     lo, hi = f"{prefix}_min", f"{prefix}_max"
     within = Q(**{f"{lo}__gte": bounds[0]}) & Q(**{f"{hi}__gte": F(lo)}) & Q(**{f"{hi}__lte": bounds[1]})
-    return [models.CheckConstraint(condition=within, name=f"%(app_label)s_%(class)s_{prefix}_range")]
+    label = prefix.replace("_", " ")
+    return [
+        models.CheckConstraint(
+            condition=within,
+            name=f"%(app_label)s_%(class)s_{prefix}_range",
+            violation_error_message=(
+                f"{label.capitalize()}: min and max must lie within {bounds[0]}–{bounds[1]}, min not above max."
+            ),
+        )
+    ]
 
 
 class VocabularyItem(models.Model):
