@@ -19,9 +19,9 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-# The code stays owned by root, read-only for the service user; the one place
-# the app writes at start-up is STATIC_ROOT (collectstatic in start.sh).
-RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app
+# The code stays owned by root, read-only for the service user. The app writes
+# only to STATIC_ROOT (collectstatic in start.sh).
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 COPY . .
 RUN mkdir -p /app/staticfiles && chown app:app /app/staticfiles
 

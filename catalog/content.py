@@ -286,6 +286,7 @@ def parse_exercise(path: Path, vocab: Vocabularies) -> dict[str, Any]:
     ex["faq"] = _parse_faq(check, data)
     ex["doses"] = _parse_doses(check, data, intensity)
     ex["pnf"] = _parse_pnf(check, data, ex["technique"])
+    _check_pnf_doses(check, ex["doses"], ex["pnf"])
     ex["cues"] = _parse_cues(check, data, ex["technique"])
     ex["related"] = _parse_related(check, data)
     ex["sources"] = check.text_list(data, "sources", "sources")
@@ -394,6 +395,23 @@ def _parse_pnf(check: _Checker, data: dict, technique: str | None) -> dict | Non
     return out
 
 
+def _check_pnf_doses(check: _Checker, doses: list[dict], pnf: dict | None) -> None:
+    """A PNF exercise's doses stay inside its protocol: reps and assisted-hold seconds."""
+    if not pnf:
+        return
+    for i, dose in enumerate(doses):
+        for dose_key, pnf_key in (
+            ("holds_per_side", "repetitions_per_side"),
+            ("hold_seconds", "assisted_hold_seconds"),
+        ):
+            inner, outer = dose.get(dose_key), pnf.get(pnf_key)
+            if inner and outer and not (outer[0] <= inner[0] <= inner[1] <= outer[1]):
+                check.fail(
+                    f"doses[{i}].{dose_key}",
+                    f"{inner[0]}–{inner[1]} is outside the PNF protocol's {pnf_key} ({outer[0]}–{outer[1]})",
+                )
+
+
 def _parse_cues(check: _Checker, data: dict, technique: str | None) -> dict[str, str]:
     cues = check.require(data, "cues", dict, "cues") or {}
     needed = [choices.TimerPhase.HOLD, choices.TimerPhase.REST]
@@ -402,7 +420,13 @@ def _parse_cues(check: _Checker, data: dict, technique: str | None) -> dict[str,
     check.unknown_keys(cues, set(choices.TimerPhase.values), "cues")
     if data.get("cues") is None:
         return {}
-    return {str(phase): check.require(cues, phase, str, f"cues.{phase}") for phase in needed}
+    for phase in needed:
+        check.require(cues, phase, str, f"cues.{phase}")
+    return {
+        str(phase): check.require(cues, phase, str, f"cues.{phase}")
+        for phase in choices.TimerPhase.values
+        if phase in cues
+    }
 
 
 def _parse_related(check: _Checker, data: dict) -> list[dict]:
@@ -447,7 +471,9 @@ def read_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> CatalogContent:
             exercises.append(parse_exercise(path, vocab))
         except ContentError as exc:
             problems.extend(exc.problems)
-    known = {ex["slug"] for ex in exercises}
+    # Every file names an exercise, even one that failed its own checks: a
+    # link to it is not a second problem.
+    known = {path.stem for path in files}
     for ex in exercises:
         for rel in ex["related"]:
             if rel["exercise"] == ex["slug"]:

@@ -13,4 +13,5 @@ exec gunicorn stretchapi.wsgi:application \
     --bind "${BIND:-127.0.0.1:8000}" \
     --workers "${WEB_CONCURRENCY:-2}" \
     --timeout "${GUNICORN_TIMEOUT:-30}" \
+    --no-control-socket \
     --access-logfile -

@@ -120,8 +120,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "StretchAPI",
     "DESCRIPTION": (
-        "Backend for partner-assisted stretching: the exercise catalog, logged "
-        "sessions and their safety signals.\n\n"
+        "Backend for partner-assisted stretching: the exercise catalog (stretches, "
+        "muscles, equipment, doses per goal, PNF timings, stop signs and timer plans).\n\n"
         "Every error is an RFC 9457 problem document (`application/problem+json`) "
         "with `type`, `title`, `status`, `detail` and a stable machine `code`; "
         "validation problems add `errors`, a list of `{field, code, message}`."

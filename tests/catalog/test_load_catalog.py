@@ -181,3 +181,32 @@ def test_database_constraints_refuse_an_impossible_dose_written_around_the_loade
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Dose.objects.filter(pk=dose.pk).update(hold_seconds_min=50, hold_seconds_max=10)
+
+
+def test_a_broken_file_is_not_reported_again_by_the_files_linking_to_it(data_dir):
+    edit_exercise(data_dir, "lying-hamstring-stretch", lambda d: d.update(difficulty="extreme"))
+
+    with pytest.raises(CommandError) as raised:
+        load(data_dir)
+
+    assert "1 problem(s)" in str(raised.value)
+    assert "unknown exercise" not in str(raised.value)
+
+
+def test_pnf_dose_outside_its_protocol_is_refused(data_dir):
+    edit_exercise(
+        data_dir, "pnf-hamstring-stretch", lambda d: d["doses"][0].update(holds_per_side={"min": 3, "max": 8})
+    )
+
+    with pytest.raises(CommandError, match=r"field 'doses\[0\]\.holds_per_side': 3–8 is outside the PNF protocol"):
+        load(data_dir)
+
+
+def test_optional_cues_are_kept(data_dir):
+    edit_exercise(
+        data_dir, "pnf-hamstring-stretch", lambda d: d["cues"].update(assisted_hold="Partner takes it deeper.")
+    )
+
+    load(data_dir)
+
+    assert Exercise.objects.get(slug="pnf-hamstring-stretch").cues["assisted_hold"] == "Partner takes it deeper."
