@@ -6,6 +6,7 @@ from stretchapi.api.health import HealthView
 
 api_v1 = [
     path("", include("catalog.api.urls")),
+    path("", include("sessions.api.urls")),
 ]
 
 urlpatterns = [

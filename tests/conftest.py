@@ -14,3 +14,48 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    from sessions.models import User
+
+    def make(email: str = "client@example.com", role: str = "client", password: str = "a-long-Passphrase-42"):
+        return User.objects.create_user(email=email, password=password, role=role)
+
+    return make
+
+
+@pytest.fixture
+def client_user(make_user):
+    return make_user("client@example.com")
+
+
+@pytest.fixture
+def other_client(make_user):
+    return make_user("other@example.com")
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user("trainer@example.com", role="trainer")
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff@example.com", role="staff")
+
+
+def bearer_client(user, device_name: str = "test-phone") -> APIClient:
+    """An API client signed in as `user` with a real device token."""
+    from sessions.services import token_issue
+
+    _, raw = token_issue(user=user, device_name=device_name)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def as_client(client_user) -> APIClient:
+    return bearer_client(client_user)

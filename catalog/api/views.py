@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +19,9 @@ SLUG_REGEX = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
 class CatalogViewMixin(VersionETagMixin):
-    """Every catalog response follows the catalog version."""
+    """The catalog is public, and every catalog response follows the catalog version."""
+
+    permission_classes = [AllowAny]
 
     def get_content_version(self) -> str:
         return str(selectors.catalog_version_number())

@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +148,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         # (or failed to negotiate, for a 406).
         request.accepted_renderer = ProblemJSONRenderer()
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
+    from rest_framework.views import set_rollback  # here: rest_framework.views loads our parser, which imports us
+
     set_rollback()
     return Response(_problem_for(exc, request), status=exc.status_code, headers=headers)
 

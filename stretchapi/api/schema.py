@@ -51,17 +51,25 @@ VALIDATION_PROBLEM = {
 
 DESCRIPTIONS = {
     "400": "Invalid input: the `errors` list names each offending field.",
-    "404": "No such resource.",
+    "401": "No valid credentials: send `Authorization: Bearer <token>` (see `WWW-Authenticate`).",
+    "404": "No such resource (another user's objects are reported as missing too).",
     "406": "None of the media types in `Accept` can be served.",
+    "413": "The request body is larger than the service accepts.",
+    "415": "The request body is not `application/json`.",
     "500": "The service failed; the problem was logged.",
 }
 
 
-def _problem_response(code: str, schema: str = "Problem") -> dict[str, Any]:
+def _problem_response(code: str, schema: str = "Problem", description: str | None = None) -> dict[str, Any]:
     return {
-        "description": DESCRIPTIONS[code],
+        "description": description or DESCRIPTIONS[code],
         "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
     }
+
+
+def _requires_auth(operation: dict[str, Any]) -> bool:
+    security = operation.get("security")
+    return bool(security) and {} not in security
 
 
 def add_problem_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
@@ -80,10 +88,19 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
             takes_input = "requestBody" in operation or any(p.get("in") == "query" for p in params)
             if takes_input:
                 responses.setdefault("400", _problem_response("400", "ValidationProblem"))
+            if "requestBody" in operation:
+                responses.setdefault("413", _problem_response("413"))
+                responses.setdefault("415", _problem_response("415"))
+            if _requires_auth(operation):
+                responses.setdefault("401", _problem_response("401"))
             if "{" in path or any(p.get("name") == "page" for p in params):
                 responses.setdefault("404", _problem_response("404"))
             responses.setdefault("406", _problem_response("406"))
             responses.setdefault("500", _problem_response("500"))
+            for code, response in responses.items():
+                # Errors declared by a view with only a description get the problem body.
+                if code[0] in "45" and "content" not in response:
+                    response.update(_problem_response(code, description=response.get("description")))
             if "catalog" in operation.get("tags", []) and method == "get":
                 _add_conditional_get(operation)
     return result

@@ -5,6 +5,7 @@ reader below (`env`); each environment module (local, test, production) only
 states what is particular to it.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "knox",
     "catalog",
     "sessions.apps.StretchSessionsConfig",
 ]
@@ -73,6 +75,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTH_USER_MODEL = "stretch_sessions.User"
+KNOX_TOKEN_MODEL = "stretch_sessions.DeviceToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_TTL": timedelta(days=env.int("TOKEN_TTL_DAYS", default=30)),
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -101,11 +111,18 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["stretchapi.api.parsers.JSONParser"],
+    # Bearer tokens first: its WWW-Authenticate challenge makes anonymous
+    # requests to private endpoints a 401. Session login serves the browsable API.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "stretchapi.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        "register": env.str("THROTTLE_REGISTER", default="5/min"),
+    },
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "stretchapi.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -145,6 +162,13 @@ SPECTACULAR_SETTINGS = {
         "MuscleRoleEnum": "catalog.choices.MuscleRole",
         "SideEnum": "catalog.choices.Side",
         "TimerPhaseEnum": "catalog.choices.TimerPhase",
+        "RoleEnum": "sessions.choices.Role",
+        "AssistedByEnum": "sessions.choices.AssistedBy",
+        "OutcomeEnum": "sessions.choices.Outcome",
+        "StopActionEnum": "sessions.choices.StopAction",
+        "MeasurementKindEnum": "sessions.choices.MeasurementKind",
+        "UnitEnum": "sessions.choices.Unit",
+        "NextStepActionEnum": "sessions.choices.NextStepAction",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

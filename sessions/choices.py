@@ -1,0 +1,50 @@
+"""Values of the logged-session API contract. Stable: clients switch on them."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", "Client"
+    TRAINER = "trainer", "Trainer"
+    STAFF = "staff", "Staff"
+
+
+class AssistedBy(models.TextChoices):
+    SELF = "self", "Nobody (self)"
+    PARTNER = "partner", "A named partner"
+    TRAINER = "trainer", "A trainer account"
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    STOPPED_EARLY = "stopped_early", "Stopped early"
+
+
+class StopAction(models.TextChoices):
+    STOPPED_SESSION = "stopped_session", "Stopped the session"
+    EASED_OFF = "eased_off", "Eased off"
+    CONTINUED = "continued", "Continued"
+
+
+class MeasurementKind(models.TextChoices):
+    STRAIGHT_LEG_RAISE = "straight_leg_raise", "Straight-leg raise angle"
+    ACTIVE_KNEE_EXTENSION = "active_knee_extension", "Active knee extension angle"
+    SIT_AND_REACH = "sit_and_reach", "Sit-and-reach"
+
+
+class Unit(models.TextChoices):
+    DEGREES = "deg", "Degrees"
+    CENTIMETRES = "cm", "Centimetres"
+
+
+class NextStepAction(models.TextChoices):
+    """What the progression rule suggests for the next session."""
+
+    START = "start", "Start at the goal's starting dose"
+    HOLD_LONGER = "hold_longer", "Hold longer"
+    INCREASE_INTENSITY = "increase_intensity", "Increase intensity"
+    REPEAT = "repeat", "Repeat the current dose"
+    FROZEN = "frozen", "Frozen after a stop event"
+
+
+STOP_KIND_OTHER = "other"

@@ -1,0 +1,212 @@
+"""Reads of logged sessions; each returns what its serializer needs in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from statistics import mean
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from catalog.choices import Goal, Side
+from catalog.models import Dose, Exercise
+
+from .choices import NextStepAction
+from .models import Hold, Measurement, StopEvent, StretchSession, User
+
+FREEZE_WINDOW = timedelta(days=7)
+HOLD_STEP_SECONDS = 5
+BALANCE_HOLDS = 5
+
+
+def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[StretchSession]:
+    """The owner's sessions with their rows; tombstones only when asked (delta sync)."""
+    sessions = StretchSession.objects.filter(owner=owner).prefetch_related(
+        Prefetch("holds", queryset=Hold.objects.select_related("exercise").order_by("position")),
+        Prefetch("stop_events", queryset=StopEvent.objects.select_related("stop_sign").order_by("occurred_at")),
+        Prefetch("measurements", queryset=Measurement.objects.order_by("measured_at")),
+    )
+    return sessions if include_deleted else sessions.filter(deleted_at__isnull=True)
+
+
+def session_get(*, owner: User, session_id) -> StretchSession | None:
+    return session_list(owner=owner).filter(pk=session_id).first()
+
+
+@dataclass
+class NextStep:
+    action: str
+    hold_seconds: int | None
+    intensity_max: int | None
+    reason: str
+
+
+def progress(*, owner: User, exercise: Exercise, goal: str | None) -> dict[str, Any]:
+    """An exercise's history for one user, per side, and the progression rule's next step.
+
+    The rule (the catalog's: longer holds before more intensity): when the
+    last session's holds of this exercise all reached the current hold time
+    with intensity inside the target and no stop event, hold time goes up by
+    5 s; once the dose's longest hold is reached, the intensity target goes up
+    by one, to the exercise's target maximum. A stop event in the last 7 days
+    freezes progression until a clean session with this exercise follows it.
+    """
+    holds = list(
+        Hold.objects.filter(session__owner=owner, session__deleted_at__isnull=True, exercise=exercise)
+        .select_related("session")
+        .order_by("session__started_at", "position")
+    )
+    goal = goal or (holds[-1].session.goal if holds else Goal.GENERAL_FLEXIBILITY)
+    dose = Dose.objects.filter(exercise=exercise, goal=goal).first()
+    sides = _sides(exercise)
+    series = {side: [h for h in holds if h.side == side] for side in sides}
+    measurements = list(
+        Measurement.objects.filter(session__owner=owner, session__deleted_at__isnull=True).order_by("measured_at")
+    )
+    stop_events = list(
+        StopEvent.objects.filter(
+            session__owner=owner,
+            session__deleted_at__isnull=True,
+            occurred_at__gte=timezone.now() - FREEZE_WINDOW,
+        ).select_related("session")
+    )
+    return {
+        "exercise": exercise.slug,
+        "goal": goal,
+        "sides": [
+            {
+                "side": side,
+                "holds": [
+                    {
+                        "session": h.session_id,
+                        "date": h.session.started_at,
+                        "held_seconds": h.held_seconds,
+                        "intensity": h.intensity,
+                        "pain": h.pain,
+                    }
+                    for h in series[side]
+                ],
+            }
+            for side in sides
+        ],
+        "measurements": _measurement_series(measurements),
+        "balance": _balance(series, measurements),
+        "next_step": _next_step(exercise=exercise, dose=dose, holds=holds, stop_events=stop_events).__dict__,
+    }
+
+
+def _sides(exercise: Exercise) -> list[str]:
+    return [Side.BOTH] if exercise.laterality == "both_sides" else [Side.LEFT, Side.RIGHT]
+
+
+def _measurement_series(measurements: list[Measurement]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[Measurement]] = {}
+    for m in measurements:
+        groups.setdefault((m.kind, m.side), []).append(m)
+    return [
+        {
+            "kind": kind,
+            "side": side or None,
+            "unit": items[0].unit,
+            "values": [{"measured_at": m.measured_at, "value": m.value} for m in items],
+        }
+        for (kind, side), items in sorted(groups.items())
+    ]
+
+
+def _balance(series: dict[str, list[Hold]], measurements: list[Measurement]) -> dict[str, Any]:
+    """Left minus right: mean held seconds of each side's last holds, and the latest angles."""
+    if Side.LEFT not in series:
+        return {"left_held_seconds": None, "right_held_seconds": None, "held_seconds_difference": None, "angles": []}
+    left = [h.held_seconds for h in series[Side.LEFT][-BALANCE_HOLDS:]]
+    right = [h.held_seconds for h in series[Side.RIGHT][-BALANCE_HOLDS:]]
+    left_mean = round(mean(left), 1) if left else None
+    right_mean = round(mean(right), 1) if right else None
+    latest: dict[tuple[str, str], Measurement] = {}
+    for m in measurements:
+        if m.side in (Side.LEFT, Side.RIGHT):
+            latest[(m.kind, m.side)] = m
+    angles = [
+        {
+            "kind": kind,
+            "left": latest[(kind, Side.LEFT)].value,
+            "right": latest[(kind, Side.RIGHT)].value,
+            "difference": latest[(kind, Side.LEFT)].value - latest[(kind, Side.RIGHT)].value,
+            "unit": latest[(kind, Side.LEFT)].unit,
+        }
+        for kind in sorted({k for k, _ in latest})
+        if (kind, Side.LEFT) in latest and (kind, Side.RIGHT) in latest
+    ]
+    return {
+        "left_held_seconds": left_mean,
+        "right_held_seconds": right_mean,
+        "held_seconds_difference": round(left_mean - right_mean, 1) if left and right else None,
+        "angles": angles,
+    }
+
+
+def _next_step(*, exercise: Exercise, dose: Dose | None, holds: list[Hold], stop_events: list[StopEvent]) -> NextStep:
+    if dose is None:
+        return NextStep(NextStepAction.REPEAT, None, None, "The exercise has no dose for this goal.")
+    start = NextStep(NextStepAction.START, dose.hold_seconds_min, exercise.target_intensity_min, "No holds logged yet.")
+    if not holds:
+        return start
+
+    last_event = max(stop_events, key=lambda e: e.occurred_at, default=None)
+    if last_event is not None:
+        clean_after = {
+            h.session_id
+            for h in holds
+            if h.session.started_at > last_event.occurred_at and not h.session.has_stop_event
+        }
+        if not clean_after:
+            return NextStep(
+                NextStepAction.FROZEN,
+                _current_hold_seconds(holds, dose),
+                exercise.target_intensity_min,
+                "A stop event in the last 7 days: keep the current dose until a clean session follows it.",
+            )
+
+    last_session = holds[-1].session_id
+    last = [h for h in holds if h.session_id == last_session]
+    current = _current_hold_seconds(holds, dose)
+    met = all(
+        h.held_seconds >= current
+        and exercise.target_intensity_min <= h.intensity <= exercise.target_intensity_max
+        and not h.session.has_stop_event
+        for h in last
+    )
+    current_intensity = max(h.intensity for h in last)
+    if not met:
+        return NextStep(
+            NextStepAction.REPEAT,
+            current,
+            exercise.target_intensity_max,
+            "The last session did not meet the dose inside the target intensity.",
+        )
+    if current < dose.hold_seconds_max:
+        return NextStep(
+            NextStepAction.HOLD_LONGER,
+            min(current + HOLD_STEP_SECONDS, dose.hold_seconds_max),
+            exercise.target_intensity_max,
+            "The dose was met: hold longer before stretching harder.",
+        )
+    if current_intensity < exercise.target_intensity_max:
+        return NextStep(
+            NextStepAction.INCREASE_INTENSITY,
+            dose.hold_seconds_max,
+            min(current_intensity + 1, exercise.target_intensity_max),
+            "The longest hold of the dose is reached: the stretch may get a little stronger.",
+        )
+    return NextStep(
+        NextStepAction.REPEAT, dose.hold_seconds_max, exercise.target_intensity_max, "The top of the dose is reached."
+    )
+
+
+def _current_hold_seconds(holds: list[Hold], dose: Dose) -> int:
+    """The hold time reached so far: the last session's shortest hold, within the dose."""
+    last_session = holds[-1].session_id
+    shortest = min(h.held_seconds for h in holds if h.session_id == last_session)
+    return max(dose.hold_seconds_min, min(shortest, dose.hold_seconds_max))

@@ -1,0 +1,293 @@
+"""Writes: accounts, device tokens, and logged sessions with their safety flags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from catalog.models import Exercise
+
+from . import errors
+from .models import DeviceToken, Hold, IdempotencyRecord, Measurement, StopEvent, StretchSession, User
+
+IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
+
+
+# Accounts ---------------------------------------------------------------------
+
+
+class InvalidAccountData(Exception):
+    """Sign-up data the domain refuses; `errors` maps field → messages."""
+
+    def __init__(self, errors: dict[str, list[tuple[str, str]]]):
+        self.errors = errors
+        super().__init__(str(errors))
+
+
+def user_register(*, email: str, password: str, display_name: str = "") -> User:
+    """Create a client account; the password must pass Django's validators."""
+    email = User.objects.normalize_email(email).lower()
+    problems: dict[str, list[tuple[str, str]]] = {}
+    if User.objects.filter(email=email).exists():
+        problems["email"] = [("email_taken", "An account with this email address already exists.")]
+    candidate = User(email=email, display_name=display_name)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        problems["password"] = [(e.code or "invalid", str(e.message % (e.params or {}))) for e in exc.error_list]
+    if problems:
+        raise InvalidAccountData(problems)
+    try:
+        return User.objects.create_user(email=email, password=password, display_name=display_name)
+    except IntegrityError as exc:  # a concurrent sign-up with the same address won
+        raise InvalidAccountData(
+            {"email": [("email_taken", "An account with this email address already exists.")]}
+        ) from exc
+
+
+@transaction.atomic
+def token_issue(*, user: User, device_name: str) -> tuple[DeviceToken, str]:
+    """Sign a device in: its previous token, if any, stops working."""
+    DeviceToken.objects.filter(user=user, device_name=device_name).delete()
+    return DeviceToken.objects.create(user=user, device_name=device_name)
+
+
+def token_revoke(*, token: DeviceToken) -> None:
+    token.delete()
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    deleted, _ = DeviceToken.objects.filter(user=user).delete()
+    return deleted
+
+
+# Sessions ---------------------------------------------------------------------
+
+
+def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, bool]:
+    """Store a whole session at once, or recognise a retry of one already stored.
+
+    Returns the session and whether it was created. The same id with the same
+    content is a retry (nothing is written); with other content it is a
+    `SessionConflict`; owned by someone else, a `SessionIdTaken` that reveals
+    nothing of it. Concurrent retries race on the primary key: exactly one
+    insert wins and the others become retries.
+    """
+    existing = StretchSession.objects.filter(pk=data["id"]).first()
+    if existing is not None:
+        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
+    _refuse_taken_child_ids(data)
+    try:
+        with transaction.atomic():
+            session = _session_create(owner=owner, data=data, content_hash=content_hash)
+    except IntegrityError:
+        existing = StretchSession.objects.filter(pk=data["id"]).first()
+        if existing is None:
+            raise
+        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
+    return session, True
+
+
+def _upload_retry(existing: StretchSession, *, owner: User, content_hash: str) -> StretchSession:
+    if existing.owner_id != owner.pk:
+        raise errors.SessionIdTaken
+    if existing.deleted_at is not None:
+        raise errors.SessionDeleted
+    if existing.content_hash != content_hash:
+        raise errors.SessionConflict
+    return existing
+
+
+def _refuse_taken_child_ids(data: dict[str, Any]) -> None:
+    """Client-chosen ids of holds, stop events and measurements must be new."""
+    for model, key in ((Hold, "holds"), (StopEvent, "stop_events"), (Measurement, "measurements")):
+        ids = [item["id"] for item in data.get(key, []) if item.get("id")]
+        if ids and model.objects.filter(id__in=ids).exists():
+            raise errors.RecordConflict(f"One of the ids in '{key}' is already in use; generate new ids.")
+
+
+def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> StretchSession:
+    now = timezone.now()
+    session = StretchSession(
+        id=data["id"],
+        owner=owner,
+        assisted_by=data["assisted_by"],
+        assisting_trainer=data.get("trainer"),
+        partner_name=data.get("partner_name", ""),
+        started_at=data["started_at"],
+        ended_at=data.get("ended_at"),
+        goal=data["goal"],
+        outcome=data["outcome"],
+        notes=data.get("notes", ""),
+        app_version=data.get("app_version", ""),
+        content_hash=content_hash,
+        updated_at=now,
+    )
+    session.save(force_insert=True)
+    holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
+    Hold.objects.bulk_create(holds)
+    StopEvent.objects.bulk_create(
+        _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
+        for event in data.get("stop_events", [])
+    )
+    Measurement.objects.bulk_create(
+        Measurement(session=session, **measurement) for measurement in data.get("measurements", [])
+    )
+    _session_flags_refresh(session, changed=False)
+    return session
+
+
+def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) -> Hold:
+    """A hold with its safety flags, judged against its exercise and the session's goal.
+
+    `data["exercise"]` must carry its doses (prefetched) so that judging a
+    hundred holds costs no query.
+    """
+    exercise: Exercise = data["exercise"]
+    dose = next((d for d in exercise.doses.all() if d.goal == session.goal), None)
+    fields = {k: v for k, v in data.items() if k != "id" or v is not None}
+    hold = Hold(session=session, position=position, **fields)
+    hold.above_target = hold.intensity > exercise.target_intensity_max
+    hold.outside_dose = dose is None or not dose.hold_seconds_min <= hold.held_seconds <= dose.hold_seconds_max
+    return hold
+
+
+def _stop_event_build(session: StretchSession, data: dict[str, Any], hold: Hold | None) -> StopEvent:
+    fields = {k: v for k, v in data.items() if k not in ("hold_index", "kind") and (k != "id" or v is not None)}
+    return StopEvent(session=session, hold=hold, stop_sign=data["kind"], **fields)
+
+
+def _session_flags_refresh(session: StretchSession, *, changed: bool = True) -> None:
+    """Recompute the session's safety flags from its rows (two queries, whatever its size)."""
+    holds = session.holds.aggregate(
+        above=Count("id", filter=Q(above_target=True)),
+        outside=Count("id", filter=Q(outside_dose=True)),
+        max_pain=Max("pain"),
+    )
+    events = session.stop_events.aggregate(count=Count("id"), max_pain=Max("pain"))
+    session.holds_above_target = holds["above"]
+    session.holds_outside_dose = holds["outside"]
+    session.has_stop_event = events["count"] > 0
+    pains = [p for p in (holds["max_pain"], events["max_pain"]) if p is not None]
+    session.max_pain = max(pains) if pains else None
+    fields = ["holds_above_target", "holds_outside_dose", "has_stop_event", "max_pain"]
+    if changed:
+        session.version += 1
+        session.updated_at = timezone.now()
+        fields += ["version", "updated_at"]
+    session.save(update_fields=fields)
+
+
+def _locked(session: StretchSession) -> StretchSession:
+    """The session row, locked until the end of the transaction (serialises appends and edits)."""
+    return StretchSession.objects.select_for_update().get(pk=session.pk)
+
+
+@transaction.atomic
+def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold, bool]:
+    """Log one hold live. Retrying with the same id returns the stored hold; other content is a conflict."""
+    session = _locked(session)
+    existing = Hold.objects.filter(pk=data["id"]).first()
+    if existing is not None:
+        if existing.session_id != session.pk or not _same_fields(existing, data, exclude={"id"}):
+            raise errors.RecordConflict("A hold with this id already exists with different content.")
+        return existing, False
+    position = (session.holds.aggregate(last=Max("position"))["last"] or 0) + 1
+    hold = _hold_build(session, position, data)
+    hold.save(force_insert=True)
+    _session_flags_refresh(session)
+    return hold, True
+
+
+@transaction.atomic
+def stop_event_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[StopEvent, bool]:
+    """Log one stop event live; idempotent by its id like `hold_append`."""
+    session = _locked(session)
+    existing = StopEvent.objects.filter(pk=data["id"]).first()
+    if existing is not None:
+        same = existing.session_id == session.pk and existing.stop_sign == data["kind"]
+        if not same or not _same_fields(existing, data, exclude={"id", "kind"}):
+            raise errors.RecordConflict("A stop event with this id already exists with different content.")
+        return existing, False
+    event = StopEvent(session=session, stop_sign=data["kind"], **{k: v for k, v in data.items() if k != "kind"})
+    event.save(force_insert=True)
+    _session_flags_refresh(session)
+    return event, True
+
+
+def _same_fields(instance, data: dict[str, Any], *, exclude: set[str]) -> bool:
+    return all(getattr(instance, key) == value for key, value in data.items() if key not in exclude)
+
+
+def _check_if_match(session: StretchSession, if_match: str | None) -> None:
+    if not if_match:
+        raise errors.PreconditionRequired
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if session.etag not in tags and "*" not in tags:
+        raise errors.StaleWrite
+
+
+@transaction.atomic
+def session_update(*, session: StretchSession, if_match: str | None, data: dict[str, Any]) -> StretchSession:
+    """Change a session's own fields (not its holds) when the client holds its current ETag."""
+    session = _locked(session)
+    _check_if_match(session, if_match)
+    for key, value in data.items():
+        setattr(session, key, value)
+    session.version += 1
+    session.updated_at = timezone.now()
+    session.save(update_fields=[*data, "version", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: StretchSession, if_match: str | None) -> None:
+    """Delete a session, keeping a tombstone so that the user's other devices learn of it."""
+    session = _locked(session)
+    _check_if_match(session, if_match)
+    now = timezone.now()
+    session.deleted_at = now
+    session.updated_at = now
+    session.version += 1
+    session.save(update_fields=["deleted_at", "updated_at", "version"])
+
+
+# Idempotency keys ---------------------------------------------------------------
+
+
+def idempotency_record_find(*, user: User, key: str) -> IdempotencyRecord | None:
+    cutoff = timezone.now() - IDEMPOTENCY_RETENTION
+    return IdempotencyRecord.objects.filter(user=user, key=key, created_at__gte=cutoff).first()
+
+
+def idempotency_record_save(
+    *, user: User, key: str, method: str, path: str, request_hash: str, status_code: int, body: Any
+) -> None:
+    """Keep the first response to a keyed request; a concurrent twin that saved first wins."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(
+                user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION
+            ).delete()
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=request_hash,
+                status_code=status_code,
+                response_body=body,
+            )
+    except IntegrityError:
+        pass
+
+
+def idempotency_records_purge() -> int:
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
+    return deleted

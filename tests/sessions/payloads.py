@@ -1,0 +1,62 @@
+"""Upload bodies as a phone would send them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def session_payload(*, holds: int = 4, started: datetime | None = None, **overrides) -> dict:
+    """A finished, valid session: per-side assisted lying hamstring holds, alternating left/right."""
+    started = started or timezone.now() - timedelta(hours=1)
+    body = {
+        "id": str(uuid.uuid4()),
+        "started_at": iso(started),
+        "ended_at": iso(started + timedelta(minutes=30)),
+        "goal": "general_flexibility",
+        "outcome": "completed",
+        "assisted_by": "partner",
+        "partner_name": "Sam",
+        "app_version": "1.4.0",
+        "holds": [
+            {
+                "exercise": "assisted-lying-hamstring-stretch",
+                "side": "left" if i % 2 == 0 else "right",
+                "held_seconds": 30,
+                "intensity": 6,
+                "started_at": iso(started + timedelta(minutes=1, seconds=40 * i)),
+            }
+            for i in range(holds)
+        ],
+        "stop_events": [],
+        "measurements": [
+            {
+                "kind": "straight_leg_raise",
+                "side": "left",
+                "value": 72.5,
+                "unit": "deg",
+                "measured_at": iso(started + timedelta(minutes=25)),
+            }
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def stop_event(started: str, **overrides) -> dict:
+    event = {
+        "kind": "sharp-pain",
+        "side": "left",
+        "occurred_at": started,
+        "pain": 7,
+        "action": "stopped_session",
+        "note": "Sudden pain behind the thigh.",
+    }
+    event.update(overrides)
+    return event
