@@ -6,9 +6,21 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker):
+    """The test database, migrated, with the real catalog loaded once.
+
+    Replaces pytest-django's fixture, which creates only the databases that
+    marked tests name: the concurrency tests use committed data outside any
+    test transaction and carry no marker.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
         call_command("load_catalog", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture

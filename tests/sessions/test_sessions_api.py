@@ -1,0 +1,436 @@
+"""Uploading, retrying, syncing, editing and live-logging sessions."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from sessions.models import Hold, IdempotencyRecord, Measurement, StopEvent, StretchSession
+from tests.sessions.payloads import iso, session_payload, stop_event
+
+pytestmark = pytest.mark.django_db
+
+SESSIONS = "/api/v1/sessions/"
+
+
+def upload(client, body, **headers):
+    return client.post(SESSIONS, body, format="json", **headers)
+
+
+def stored_counts() -> tuple[int, int, int, int]:
+    return (
+        StretchSession.objects.count(),
+        Hold.objects.count(),
+        StopEvent.objects.count(),
+        Measurement.objects.count(),
+    )
+
+
+# Upload ---------------------------------------------------------------------------
+
+
+def test_upload_stores_the_whole_session(as_client, client_user):
+    body = session_payload(holds=4)
+    body["stop_events"] = [stop_event(body["holds"][0]["started_at"], hold_index=0)]
+
+    response = upload(as_client, body)
+
+    data = response.json()
+    assert response.status_code == 201
+    assert response["ETag"] == f'"{body["id"]}-1"'
+    assert data["id"] == body["id"]
+    assert [h["position"] for h in data["holds"]] == [1, 2, 3, 4]
+    assert [h["side"] for h in data["holds"]] == ["left", "right", "left", "right"]
+    assert data["stop_events"][0]["kind"] == "sharp-pain"
+    assert data["stop_events"][0]["hold"] == data["holds"][0]["id"]
+    assert data["measurements"][0]["value"] == 72.5
+    assert data["flags"] == {
+        "flagged": True,
+        "has_stop_event": True,
+        "holds_above_target": 0,
+        "holds_outside_dose": 0,
+        "max_pain": 7,
+    }
+    assert StretchSession.objects.get().owner == client_user
+    assert stored_counts() == (1, 4, 1, 1)
+
+
+def test_upload_flags_holds_above_target_and_outside_the_dose(as_client):
+    body = session_payload(holds=3)
+    body["holds"][0]["intensity"] = 9  # target is 5–7
+    body["holds"][1]["held_seconds"] = 90  # general flexibility dose is 20–40 s
+    body["holds"][2]["pain"] = 4
+
+    data = upload(as_client, body).json()
+
+    assert [h["above_target"] for h in data["holds"]] == [True, False, False]
+    assert [h["outside_dose"] for h in data["holds"]] == [False, True, False]
+    assert data["flags"]["holds_above_target"] == 1
+    assert data["flags"]["holds_outside_dose"] == 1
+    assert data["flags"]["max_pain"] == 4
+    assert data["flags"]["has_stop_event"] is False
+
+
+def test_upload_of_a_stop_event_kind_other_keeps_its_note(as_client):
+    body = session_payload(holds=1)
+    body["stop_events"] = [stop_event(body["started_at"], kind="other", note="Knee felt unstable.", side=None)]
+
+    data = upload(as_client, body).json()
+
+    assert data["stop_events"][0]["kind"] == "other"
+    assert data["stop_events"][0]["note"] == "Knee felt unstable."
+    assert data["stop_events"][0]["side"] is None
+
+
+def test_upload_assisted_by_a_trainer_records_the_trainer(as_client, trainer):
+    body = session_payload(assisted_by="trainer", trainer_id=trainer.pk, partner_name="")
+
+    data = upload(as_client, body).json()
+
+    assert data["assisted_by"] == "trainer"
+    assert data["trainer_id"] == trainer.pk
+
+
+def test_upload_retried_with_same_id_returns_original(as_client):
+    body = session_payload()
+    first = upload(as_client, body)
+
+    retry = upload(as_client, body)
+
+    assert first.status_code == 201
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+    assert stored_counts() == (1, 4, 0, 1)
+
+
+def test_upload_with_same_id_and_changed_content_is_a_conflict(as_client):
+    body = session_payload()
+    upload(as_client, body)
+    changed = {**body, "notes": "edited on the phone"}
+
+    response = upload(as_client, changed)
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "session_conflict"
+    assert StretchSession.objects.get().notes == ""
+
+
+def test_upload_reusing_a_hold_id_of_another_session_is_a_conflict(as_client):
+    first = session_payload(holds=1)
+    first["holds"][0]["id"] = str(uuid.uuid4())
+    upload(as_client, first)
+    second = session_payload(holds=1)
+    second["holds"][0]["id"] = first["holds"][0]["id"]
+
+    response = upload(as_client, second)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "record_conflict"
+    assert stored_counts() == (1, 1, 0, 1)
+
+
+def test_deleted_session_id_cannot_be_uploaded_again(as_client):
+    body = session_payload()
+    etag = upload(as_client, body)["ETag"]
+    as_client.delete(f"{SESSIONS}{body['id']}/", HTTP_IF_MATCH=etag)
+
+    response = upload(as_client, body)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "session_deleted"
+
+
+# Idempotency-Key ------------------------------------------------------------------
+
+
+def test_idempotency_key_replays_the_first_response(as_client):
+    body = session_payload()
+    first = upload(as_client, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+    StretchSession.objects.filter(pk=body["id"]).update(notes="changed since")
+
+    replay = upload(as_client, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert first.status_code == 201
+    assert replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay["Idempotent-Replayed"] == "true"
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_idempotency_key_with_another_body_is_422(as_client):
+    upload(as_client, session_payload(), HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    response = upload(as_client, session_payload(), HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert StretchSession.objects.count() == 1
+
+
+def test_idempotency_keys_are_per_user(as_client, other_client):
+    from tests.conftest import bearer_client
+
+    upload(as_client, session_payload(), HTTP_IDEMPOTENCY_KEY="same-key")
+
+    response = upload(bearer_client(other_client), session_payload(), HTTP_IDEMPOTENCY_KEY="same-key")
+
+    assert response.status_code == 201
+    assert StretchSession.objects.count() == 2
+
+
+def test_idempotency_key_older_than_retention_is_forgotten(as_client):
+    body = session_payload()
+    upload(as_client, body, HTTP_IDEMPOTENCY_KEY="old-key")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=49))
+
+    response = upload(as_client, session_payload(), HTTP_IDEMPOTENCY_KEY="old-key")
+
+    assert response.status_code == 201
+
+
+# Query budgets --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("holds", [4, 40])
+def test_upload_query_count_does_not_grow_with_holds(as_client, django_assert_num_queries, holds):
+    body = session_payload(holds=holds)
+    body["stop_events"] = [stop_event(body["started_at"], hold_index=1)]
+
+    # token (2), exercises + their doses (2), stop signs, does the id exist, savepoint,
+    # one insert each for session, holds, stop events, measurements, flags (2 aggregates
+    # + 1 update), release, then the response: session, holds, stop events, measurements.
+    with django_assert_num_queries(19):
+        response = upload(as_client, body)
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("sessions", [5, 50])
+def test_list_query_count_does_not_grow_with_sessions(as_client, django_assert_num_queries, sessions):
+    start = timezone.now() - timedelta(days=60)
+    for n in range(sessions):
+        upload(as_client, session_payload(holds=2, started=start + timedelta(days=1, hours=n)))
+
+    with django_assert_num_queries(6):
+        response = as_client.get(SESSIONS, {"page_size": 100})
+
+    assert len(response.json()["results"]) == sessions
+
+
+# List and delta sync --------------------------------------------------------------
+
+
+def test_list_is_newest_first_with_cursor_pages(as_client):
+    start = timezone.now() - timedelta(days=10)
+    ids = [upload(as_client, session_payload(started=start + timedelta(days=d))).json()["id"] for d in range(5)]
+
+    first = as_client.get(SESSIONS, {"page_size": 2}).json()
+    second = as_client.get(first["next"]).json()
+
+    assert [s["id"] for s in first["results"]] == [ids[4], ids[3]]
+    assert [s["id"] for s in second["results"]] == [ids[2], ids[1]]
+
+
+def test_list_filters_by_date_exercise_and_flag(as_client):
+    start = timezone.now() - timedelta(days=10)
+    old = session_payload(started=start)
+    recent = session_payload(started=start + timedelta(days=5))
+    recent["holds"][0]["intensity"] = 9
+    chest = session_payload(holds=1, started=start + timedelta(days=6))
+    chest["holds"] = [{"exercise": "partner-chest-stretch", "side": "both", "held_seconds": 8, "intensity": 5}]
+    for body in (old, recent, chest):
+        upload(as_client, body)
+
+    def ids(**params):
+        return {s["id"] for s in as_client.get(SESSIONS, params).json()["results"]}
+
+    assert ids(started_after=iso(start + timedelta(days=1))) == {recent["id"], chest["id"]}
+    assert ids(started_before=iso(start + timedelta(days=1))) == {old["id"]}
+    assert ids(exercise="partner-chest-stretch") == {chest["id"]}
+    assert ids(flagged="true") == {recent["id"]}
+    assert ids(flagged="false") == {old["id"], chest["id"]}
+
+
+def test_delta_sync_returns_changes_since_oldest_first_with_tombstones(as_client):
+    kept = session_payload()
+    gone = session_payload()
+    upload(as_client, kept)
+    etag = upload(as_client, gone)["ETag"]
+    since = timezone.now()
+    as_client.delete(f"{SESSIONS}{gone['id']}/", HTTP_IF_MATCH=etag)
+    as_client.patch(
+        f"{SESSIONS}{kept['id']}/", {"notes": "felt good"}, format="json", HTTP_IF_MATCH=f'"{kept["id"]}-1"'
+    )
+
+    changes = as_client.get(SESSIONS, {"updated_since": iso(since)}).json()["results"]
+    plain = as_client.get(SESSIONS).json()["results"]
+
+    assert [(s["id"], s["deleted"]) for s in changes] == [(gone["id"], True), (kept["id"], False)]
+    assert changes[0]["holds"] == [] and changes[0]["deleted_at"] is not None
+    assert [s["id"] for s in plain] == [kept["id"]]
+
+
+# Detail, ETag, If-Match -----------------------------------------------------------
+
+
+def test_detail_carries_an_etag_and_answers_304(as_client):
+    body = session_payload()
+    upload(as_client, body)
+    url = f"{SESSIONS}{body['id']}/"
+
+    first = as_client.get(url)
+    again = as_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200
+    assert first["ETag"] == f'"{body["id"]}-1"'
+    assert again.status_code == 304
+
+
+def test_patch_with_current_etag_changes_the_session_and_its_etag(as_client):
+    body = session_payload()
+    etag = upload(as_client, body)["ETag"]
+
+    response = as_client.patch(
+        f"{SESSIONS}{body['id']}/", {"notes": "Tight today.", "outcome": "stopped_early"}, format="json",
+        HTTP_IF_MATCH=etag,
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.json()["notes"] == "Tight today."
+    assert response.json()["outcome"] == "stopped_early"
+    assert response["ETag"] == f'"{body["id"]}-2"'
+
+
+def test_patch_without_if_match_is_428(as_client):
+    body = session_payload()
+    upload(as_client, body)
+
+    response = as_client.patch(f"{SESSIONS}{body['id']}/", {"notes": "x"}, format="json")
+
+    assert response.status_code == 428
+    assert response.json()["code"] == "precondition_required"
+    assert StretchSession.objects.get().notes == ""
+
+
+def test_patch_with_a_stale_etag_is_412(as_client):
+    body = session_payload()
+    etag = upload(as_client, body)["ETag"]
+    as_client.patch(f"{SESSIONS}{body['id']}/", {"notes": "first"}, format="json", HTTP_IF_MATCH=etag)
+
+    response = as_client.patch(f"{SESSIONS}{body['id']}/", {"notes": "second"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 412
+    assert response.json()["code"] == "stale_write"
+    assert StretchSession.objects.get().notes == "first"
+
+
+def test_delete_needs_if_match_and_leaves_a_tombstone(as_client):
+    body = session_payload()
+    etag = upload(as_client, body)["ETag"]
+    url = f"{SESSIONS}{body['id']}/"
+
+    without = as_client.delete(url)
+    deleted = as_client.delete(url, HTTP_IF_MATCH=etag)
+    after = as_client.get(url)
+
+    assert without.status_code == 428
+    assert deleted.status_code == 204
+    assert after.status_code == 404
+    assert StretchSession.objects.get().deleted_at is not None
+
+
+def test_put_is_not_allowed(as_client):
+    body = session_payload()
+    upload(as_client, body)
+
+    response = as_client.put(f"{SESSIONS}{body['id']}/", body, format="json")
+
+    assert response.status_code == 405
+
+
+# Live logging ---------------------------------------------------------------------
+
+
+def live_session(as_client) -> dict:
+    body = session_payload(holds=0, started=timezone.now() - timedelta(minutes=10))
+    body.pop("ended_at")
+    body["measurements"] = []
+    assert upload(as_client, body).status_code == 201
+    return body
+
+
+def test_live_hold_append_is_idempotent_by_hold_id(as_client):
+    session = live_session(as_client)
+    hold = {"id": str(uuid.uuid4()), "exercise": "pnf-hamstring-stretch", "side": "left", "held_seconds": 8,
+            "intensity": 8, "contract_seconds": 6, "relax_seconds": 5, "assisted_hold_seconds": 8}  # fmt: skip
+    url = f"{SESSIONS}{session['id']}/holds/"
+
+    first = as_client.post(url, hold, format="json")
+    retry = as_client.post(url, hold, format="json")
+    changed = as_client.post(url, {**hold, "intensity": 3}, format="json")
+
+    assert first.status_code == 201
+    assert first.json()["position"] == 1
+    assert first.json()["above_target"] is True
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+    assert changed.status_code == 409
+    assert Hold.objects.count() == 1
+    detail = as_client.get(f"{SESSIONS}{session['id']}/").json()
+    assert detail["version"] == 2
+    assert detail["flags"]["holds_above_target"] == 1
+
+
+def test_live_holds_take_the_next_position(as_client):
+    session = live_session(as_client)
+    url = f"{SESSIONS}{session['id']}/holds/"
+
+    positions = [
+        as_client.post(
+            url,
+            {"id": str(uuid.uuid4()), "exercise": "leg-swings", "side": side, "held_seconds": 20, "intensity": 3},
+            format="json",
+        ).json()["position"]
+        for side in ("left", "right", "left")
+    ]
+
+    assert positions == [1, 2, 3]
+
+
+def test_live_stop_event_flags_the_session(as_client):
+    session = live_session(as_client)
+    hold = as_client.post(
+        f"{SESSIONS}{session['id']}/holds/",
+        {"id": str(uuid.uuid4()), "exercise": "assisted-lying-hamstring-stretch", "side": "left", "held_seconds": 25,
+         "intensity": 6},
+        format="json",
+    ).json()  # fmt: skip
+    event = {**stop_event(iso(timezone.now() - timedelta(minutes=1)), kind="nerve-tingling"), "id": str(uuid.uuid4())}
+    event["hold"] = hold["id"]
+
+    first = as_client.post(f"{SESSIONS}{session['id']}/stop-events/", event, format="json")
+    retry = as_client.post(f"{SESSIONS}{session['id']}/stop-events/", event, format="json")
+
+    assert first.status_code == 201
+    assert first.json()["hold"] == hold["id"]
+    assert retry.status_code == 200
+    detail = as_client.get(f"{SESSIONS}{session['id']}/").json()
+    assert detail["flags"]["has_stop_event"] is True
+    assert detail["flags"]["max_pain"] == 7
+    assert StopEvent.objects.count() == 1
+
+
+def test_ending_a_live_session_by_patch(as_client):
+    session = live_session(as_client)
+    url = f"{SESSIONS}{session['id']}/"
+    etag = as_client.get(url)["ETag"]
+    ended = iso(timezone.now())
+
+    response = as_client.patch(url, {"ended_at": ended}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 200
+    assert parse_datetime(response.json()["ended_at"]) == parse_datetime(ended)
