@@ -91,6 +91,8 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 out.extend(flatten_errors(value, prefix))
+            elif isinstance(key, int):  # DRF reports list items by index: {"holds": {3: {...}}}
+                out.extend(flatten_errors(value, f"{prefix}[{key}]"))
             else:
                 out.extend(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(detail, list):
