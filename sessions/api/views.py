@@ -181,6 +181,14 @@ def _content_hash(request: Request) -> str:
         operation_id="session_retrieve",
         summary="One of my sessions",
         tags=[TAG_SESSIONS],
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The ETag the client holds; 304 when the session has not changed since.",
+            )
+        ],
         responses={200: serializers.StretchSessionSerializer, 304: _problem("Not modified.")},
     ),
 )

@@ -103,7 +103,20 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
                     response.update(_problem_response(code, description=response.get("description")))
             if "catalog" in operation.get("tags", []) and method == "get":
                 _add_conditional_get(operation)
+            if operation.get("operationId") in SESSION_ETAG_OPERATIONS:
+                for code in ("200", "201"):
+                    if code in responses:
+                        responses[code].setdefault("headers", {}).update(SESSION_ETAG)
     return result
+
+
+SESSION_ETAG_OPERATIONS = {"session_upload", "session_retrieve", "session_update"}
+SESSION_ETAG = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "The session's version; send it back in If-Match to change or delete the session.",
+    }
+}
 
 
 def _add_conditional_get(operation: dict[str, Any]) -> None:
