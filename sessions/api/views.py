@@ -154,6 +154,22 @@ class MeView(GenericAPIView):
 # Sessions ---------------------------------------------------------------------
 
 
+def _append_schema(operation_id: str, noun: str, request_serializer, response_serializer):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=f"Log one {noun} live (idempotent by its id)",
+        tags=[TAG_SESSIONS],
+        request=request_serializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: response_serializer,
+            200: response_serializer,
+            409: _problem(f"The {noun} id is already used by different content."),
+            422: _problem("The Idempotency-Key was used for another request."),
+        },
+    )
+
+
 class SessionCursorPagination(CursorPagination):
     """Newest first; with `updated_since`, oldest change first so a sync can resume where it stopped."""
 
@@ -283,55 +299,41 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         services.session_delete(session=self.get_object(), if_match=request.headers.get("If-Match"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        operation_id="session_hold_append",
-        summary="Log one hold live (idempotent by the hold's id)",
-        tags=[TAG_SESSIONS],
-        request=serializers.HoldAppendSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={
-            201: serializers.HoldSerializer,
-            200: serializers.HoldSerializer,
-            409: _problem("The hold id is already used by different content."),
-            422: _problem("The Idempotency-Key was used for another request."),
-        },
-    )
+    def _append(self, request: Request, *, input_serializer, check, service, output_serializer) -> Response:
+        """Live logging of one row: validate, check it against the session, store it idempotently."""
+        session = self.get_object()
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row, created = service(session=session, data=check(dict(data.validated_data), session))
+        return Response(output_serializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @_append_schema("session_hold_append", "hold", serializers.HoldAppendSerializer, serializers.HoldSerializer)
     @action(detail=True, methods=["post"], url_path="holds", filter_backends=[], pagination_class=None)
     @idempotent
     def holds(self, request: Request, pk=None) -> Response:
-        session = self.get_object()
-        data = serializers.HoldAppendSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        validated = serializers.validate_hold_append(dict(data.validated_data), session)
-        hold, created = services.hold_append(session=session, data=validated)
-        return Response(
-            serializers.HoldSerializer(hold).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return self._append(
+            request,
+            input_serializer=serializers.HoldAppendSerializer,
+            check=serializers.validate_hold_append,
+            service=services.hold_append,
+            output_serializer=serializers.HoldSerializer,
         )
 
-    @extend_schema(
-        operation_id="session_stop_event_append",
-        summary="Log one stop event live (idempotent by the event's id)",
-        tags=[TAG_SESSIONS],
-        request=serializers.StopEventAppendSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={
-            201: serializers.StopEventSerializer,
-            200: serializers.StopEventSerializer,
-            409: _problem("The stop-event id is already used by different content."),
-            422: _problem("The Idempotency-Key was used for another request."),
-        },
+    @_append_schema(
+        "session_stop_event_append",
+        "stop event",
+        serializers.StopEventAppendSerializer,
+        serializers.StopEventSerializer,
     )
     @action(detail=True, methods=["post"], url_path="stop-events", filter_backends=[], pagination_class=None)
     @idempotent
     def stop_events(self, request: Request, pk=None) -> Response:
-        session = self.get_object()
-        data = serializers.StopEventAppendSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        validated = serializers.validate_stop_event_append(dict(data.validated_data), session)
-        event, created = services.stop_event_append(session=session, data=validated)
-        return Response(
-            serializers.StopEventSerializer(event).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        return self._append(
+            request,
+            input_serializer=serializers.StopEventAppendSerializer,
+            check=serializers.validate_stop_event_append,
+            service=services.stop_event_append,
+            output_serializer=serializers.StopEventSerializer,
         )
 
 
