@@ -62,3 +62,10 @@ class NotTokenAuthenticated(ApiError):
     default_code = "not_token_authenticated"
     title = "Invalid request."
     default_detail = "This request was not made with a device token, so there is no token to revoke."
+
+
+class HoldLimitReached(ApiError):
+    status_code = 400
+    default_code = "hold_limit_reached"
+    title = "Invalid request."
+    default_detail = "This session already has the most holds a session may have (300)."

@@ -25,6 +25,7 @@ from . import choices
 
 INTENSITY = (0, 10)
 HELD_SECONDS = (1, 600)  # a hold is at most ten minutes
+MAX_HOLDS_PER_SESSION = 300
 ANGLE_DEGREES = (0, 180)
 SIT_AND_REACH_CM = (-100, 100)
 

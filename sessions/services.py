@@ -14,7 +14,16 @@ from django.utils import timezone
 from catalog.models import Exercise
 
 from . import errors
-from .models import DeviceToken, Hold, IdempotencyRecord, Measurement, StopEvent, StretchSession, User
+from .models import (
+    MAX_HOLDS_PER_SESSION,
+    DeviceToken,
+    Hold,
+    IdempotencyRecord,
+    Measurement,
+    StopEvent,
+    StretchSession,
+    User,
+)
 
 IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
 
@@ -198,7 +207,10 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
         if existing.session_id != session.pk or not _same_fields(existing, data, exclude={"id"}):
             raise errors.RecordConflict("A hold with this id already exists with different content.")
         return existing, False
-    position = (session.holds.aggregate(last=Max("position"))["last"] or 0) + 1
+    last = session.holds.aggregate(last=Max("position"), count=Count("id"))
+    if last["count"] >= MAX_HOLDS_PER_SESSION:
+        raise errors.HoldLimitReached
+    position = (last["last"] or 0) + 1
     hold = _hold_build(session, position, data)
     hold.save(force_insert=True)
     _session_flags_refresh(session)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
@@ -24,6 +25,7 @@ from sessions.models import (
     ANGLE_DEGREES,
     HELD_SECONDS,
     INTENSITY,
+    MAX_HOLDS_PER_SESSION,
     SIT_AND_REACH_CM,
     Hold,
     Measurement,
@@ -35,9 +37,9 @@ from stretchapi.api.serializers import (
     StrictCharField,
     StrictIntegerField,
     StrictSerializer,
+    StrictUUIDField,
 )
 
-MAX_HOLDS = 300
 MAX_STOP_EVENTS = 100
 MAX_MEASUREMENTS = 50
 CLOCK_SKEW = timedelta(minutes=5)
@@ -193,7 +195,7 @@ class StretchSessionSerializer(serializers.ModelSerializer):
 
 
 class HoldInputSerializer(StrictSerializer):
-    id = serializers.UUIDField(required=False, help_text="Chosen by the phone; generated when left out.")
+    id = StrictUUIDField(required=False, help_text="Chosen by the phone; generated when left out.")
     exercise = StrictCharField(max_length=80, help_text="Exercise slug from the catalog.")
     side = serializers.ChoiceField(choices=Side.choices, help_text="Must match the exercise's laterality.")
     set_number = StrictIntegerField(min_value=1, max_value=100, default=1)
@@ -210,11 +212,11 @@ class HoldInputSerializer(StrictSerializer):
 
 
 class HoldAppendSerializer(HoldInputSerializer):
-    id = serializers.UUIDField(help_text="Chosen by the phone: a retry with the same id stores nothing new.")
+    id = StrictUUIDField(help_text="Chosen by the phone: a retry with the same id stores nothing new.")
 
 
 class StopEventInputSerializer(StrictSerializer):
-    id = serializers.UUIDField(required=False, help_text="Chosen by the phone; generated when left out.")
+    id = StrictUUIDField(required=False, help_text="Chosen by the phone; generated when left out.")
     kind = StrictCharField(
         max_length=80, help_text="A stop-sign slug from the catalog, or `other` (then `note` is required)."
     )
@@ -229,15 +231,15 @@ class StopEventInputSerializer(StrictSerializer):
 
 
 class StopEventAppendSerializer(StopEventInputSerializer):
-    id = serializers.UUIDField(help_text="Chosen by the phone: a retry with the same id stores nothing new.")
+    id = StrictUUIDField(help_text="Chosen by the phone: a retry with the same id stores nothing new.")
     hold_index = None
-    hold = serializers.UUIDField(
+    hold = StrictUUIDField(
         required=False, allow_null=True, help_text="Id of the hold it stopped, in this session."
     )
 
 
 class MeasurementInputSerializer(StrictSerializer):
-    id = serializers.UUIDField(required=False)
+    id = StrictUUIDField(required=False)
     kind = serializers.ChoiceField(choices=choices.MeasurementKind.choices)
     side = serializers.ChoiceField(
         choices=[Side.LEFT, Side.RIGHT], required=False, allow_null=True, help_text="Required for the leg angles."
@@ -273,7 +275,7 @@ class MeasurementInputSerializer(StrictSerializer):
 
 
 class SessionUploadSerializer(StrictSerializer):
-    id = serializers.UUIDField(help_text="Chosen by the phone. Re-sending the same id and content is a safe retry.")
+    id = StrictUUIDField(help_text="Chosen by the phone. Re-sending the same id and content is a safe retry.")
     started_at = AwareDateTimeField()
     ended_at = AwareDateTimeField(required=False, allow_null=True, help_text="Leave out while the session goes on.")
     goal = serializers.ChoiceField(choices=Goal.choices)
@@ -283,7 +285,7 @@ class SessionUploadSerializer(StrictSerializer):
     partner_name = StrictCharField(required=False, allow_blank=True, max_length=80)
     notes = StrictCharField(required=False, allow_blank=True, max_length=5000)
     app_version = StrictCharField(required=False, allow_blank=True, max_length=40)
-    holds = HoldInputSerializer(many=True, required=False, max_length=MAX_HOLDS)
+    holds = HoldInputSerializer(many=True, required=False, max_length=MAX_HOLDS_PER_SESSION)
     stop_events = StopEventInputSerializer(many=True, required=False, max_length=MAX_STOP_EVENTS)
     measurements = MeasurementInputSerializer(many=True, required=False, max_length=MAX_MEASUREMENTS)
 
@@ -339,6 +341,8 @@ def _assistance(problems: dict, data: dict) -> User | None:
             problems["trainer_id"] = "Required when a trainer assisted."
         elif trainer is None:
             problems["trainer_id"] = "No trainer account has this id."
+        if partner:
+            problems["partner_name"] = "Only when 'assisted_by' is 'partner'."
         return trainer
     if trainer_id is not None:
         problems["trainer_id"] = "Only when 'assisted_by' is 'trainer'."
@@ -441,11 +445,23 @@ class SessionUpdateSerializer(StrictSerializer):
         if ended is not None:
             problems: dict[str, str] = {}
             _not_future(problems, "ended_at", ended, timezone.now())
+            latest = session_latest_moment(session)
             if ended < session.started_at:
                 problems["ended_at"] = "Must not be before started_at."
+            elif latest is not None and ended < latest - WINDOW_TOLERANCE:
+                problems["ended_at"] = "Must not be before the session's last hold or stop event."
             if problems:
                 raise serializers.ValidationError(problems, code="invalid")
         return data
+
+
+def session_latest_moment(session: StretchSession):
+    """When the session's last recorded hold started or stop event happened (None if neither)."""
+    moments = [
+        session.holds.aggregate(last=Max("started_at"))["last"],
+        session.stop_events.aggregate(last=Max("occurred_at"))["last"],
+    ]
+    return max((m for m in moments if m is not None), default=None)
 
 
 # Progress ------------------------------------------------------------------------

@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,15 @@ class ApiError(exceptions.APIException):
     def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None):
         super().__init__(detail=detail, code=self.default_code)
         self.extra = extra or {}
+
+
+class RequestTooLarge(ApiError):
+    """The body is over DATA_UPLOAD_MAX_MEMORY_SIZE; Django would call it a plain 400."""
+
+    status_code = 413
+    default_code = "request_too_large"
+    title = "Request body too large."
+    default_detail = "The request body is larger than the service accepts."
 
 
 def problem(status: int, code: str, detail: str, *, title: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -129,6 +140,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     """DRF's EXCEPTION_HANDLER: every handled error becomes a problem document."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
@@ -150,8 +163,6 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         # (or failed to negotiate, for a 406).
         request.accepted_renderer = ProblemJSONRenderer()
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
-    from rest_framework.views import set_rollback  # here: rest_framework.views loads our parser, which imports us
-
     set_rollback()
     return Response(_problem_for(exc, request), status=exc.status_code, headers=headers)
 
