@@ -69,3 +69,10 @@ class HoldLimitReached(ApiError):
     default_code = "hold_limit_reached"
     title = "Invalid request."
     default_detail = "This session already has the most holds a session may have (300)."
+
+
+class InvitationInvalid(ApiError):
+    status_code = 400
+    default_code = "invitation_invalid"
+    title = "Invalid request."
+    default_detail = "This invitation code is unknown, already used or expired. Ask your trainer for a new one."

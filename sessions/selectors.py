@@ -7,14 +7,14 @@ from datetime import timedelta
 from statistics import mean
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.choices import Goal, Side
 from catalog.models import Dose, Exercise
 
 from .choices import NextStepAction
-from .models import Hold, Measurement, StopEvent, StretchSession, User
+from .models import Alert, Hold, Measurement, StopEvent, StretchSession, TrainerLink, User
 
 FREEZE_WINDOW = timedelta(days=7)
 HOLD_STEP_SECONDS = 5
@@ -210,3 +210,58 @@ def _current_hold_seconds(holds: list[Hold], dose: Dose) -> int:
     last_session = holds[-1].session_id
     shortest = min(h.held_seconds for h in holds if h.session_id == last_session)
     return max(dose.hold_seconds_min, min(shortest, dose.hold_seconds_max))
+
+
+# The trainer's side ------------------------------------------------------------
+
+
+def trainer_client_ids(trainer: User) -> QuerySet:
+    """Ids of the clients whose data `trainer` may read right now (staff: every client)."""
+    if trainer.role == "staff":
+        return User.objects.filter(role="client").values("pk")
+    return TrainerLink.objects.filter(trainer=trainer, ended_at__isnull=True).values("client_id")
+
+
+def trainer_clients(*, trainer: User) -> QuerySet[User]:
+    """The trainer's clients with their activity and open alerts, in one query."""
+    now = timezone.now()
+    live = Q(stretch_sessions__deleted_at__isnull=True)
+    return (
+        User.objects.filter(pk__in=trainer_client_ids(trainer))
+        .annotate(
+            last_session_at=Max("stretch_sessions__started_at", filter=live),
+            sessions_last_7_days=Count(
+                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=now - timedelta(days=7)),
+                distinct=True,
+            ),
+            sessions_last_28_days=Count(
+                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=now - timedelta(days=28)),
+                distinct=True,
+            ),
+        )
+        .annotate(
+            open_alerts=Subquery(
+                Alert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)
+                .values("client")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
+            )
+        )
+        .order_by("email")
+    )  # fmt: skip
+
+
+def trainer_client(*, trainer: User, client_id: int) -> User | None:
+    return User.objects.filter(pk=client_id, pk__in=trainer_client_ids(trainer)).first()
+
+
+def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
+    """The safety feed of the trainer's clients, newest first."""
+    return (
+        Alert.objects.filter(client__in=trainer_client_ids(trainer))
+        .select_related(
+            "client", "session", "hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise",
+            "acknowledged_by",
+        )
+        .order_by("-occurred_at", "-id")
+    )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +17,16 @@ from catalog.models import Exercise
 from . import errors
 from .models import (
     MAX_HOLDS_PER_SESSION,
+    AccessLogEntry,
+    Alert,
     DeviceToken,
     Hold,
     IdempotencyRecord,
     Measurement,
     StopEvent,
     StretchSession,
+    TrainerInvitation,
+    TrainerLink,
     User,
 )
 
@@ -141,13 +146,14 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
     session.save(force_insert=True)
     holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
     Hold.objects.bulk_create(holds)
-    StopEvent.objects.bulk_create(
+    stop_events = StopEvent.objects.bulk_create(
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
     )
     Measurement.objects.bulk_create(
         Measurement(session=session, **measurement) for measurement in data.get("measurements", [])
     )
+    _alerts_create(session, holds=holds, stop_events=stop_events)
     _session_flags_refresh(session, changed=False)
     return session
 
@@ -170,6 +176,37 @@ def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) ->
 def _stop_event_build(session: StretchSession, data: dict[str, Any], hold: Hold | None) -> StopEvent:
     fields = {k: v for k, v in data.items() if k not in ("hold_index", "kind") and (k != "id" or v is not None)}
     return StopEvent(session=session, hold=hold, stop_sign=data["kind"], **fields)
+
+
+HIGH_PAIN = 7
+
+
+def _alerts_create(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> None:
+    """The safety alerts of newly stored rows, in the same transaction (one insert).
+
+    Each stop event raises one alert (carrying its pain rating); a hold raises
+    one for an intensity above the exercise's target and one for a pain rating
+    of 7 or more.
+    """
+    alerts = [
+        Alert(
+            client=session.owner, session=session, kind=Alert.Kind.STOP_EVENT, stop_event=e, occurred_at=e.occurred_at
+        )
+        for e in stop_events
+    ]
+    for hold in holds:
+        occurred = hold.started_at or session.started_at
+        if hold.above_target:
+            alerts.append(
+                Alert(
+                    client=session.owner, session=session, kind=Alert.Kind.ABOVE_TARGET, hold=hold, occurred_at=occurred
+                )
+            )
+        if hold.pain is not None and hold.pain >= HIGH_PAIN:
+            alerts.append(
+                Alert(client=session.owner, session=session, kind=Alert.Kind.HIGH_PAIN, hold=hold, occurred_at=occurred)
+            )
+    Alert.objects.bulk_create(alerts)
 
 
 def _session_flags_refresh(session: StretchSession, *, changed: bool = True) -> None:
@@ -213,6 +250,7 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     position = (last["last"] or 0) + 1
     hold = _hold_build(session, position, data)
     hold.save(force_insert=True)
+    _alerts_create(session, holds=[hold], stop_events=[])
     _session_flags_refresh(session)
     return hold, True
 
@@ -229,6 +267,7 @@ def stop_event_append(*, session: StretchSession, data: dict[str, Any]) -> tuple
         return existing, False
     event = StopEvent(session=session, stop_sign=data["kind"], **{k: v for k, v in data.items() if k != "kind"})
     event.save(force_insert=True)
+    _alerts_create(session, holds=[], stop_events=[event])
     _session_flags_refresh(session)
     return event, True
 
@@ -303,3 +342,71 @@ def idempotency_record_save(
 def idempotency_records_purge() -> int:
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
     return deleted
+
+
+# The trainer's side ------------------------------------------------------------
+
+INVITATION_TTL = timedelta(days=7)
+INVITATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
+
+
+def invitation_create(*, trainer: User) -> TrainerInvitation:
+    """A fresh 8-character code, valid for 7 days."""
+    while True:
+        code = "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(8))
+        try:
+            with transaction.atomic():
+                return TrainerInvitation.objects.create(
+                    trainer=trainer, code=code, expires_at=timezone.now() + INVITATION_TTL
+                )
+        except IntegrityError:  # the code is taken: draw another
+            continue
+
+
+@transaction.atomic
+def invitation_accept(*, client: User, code: str) -> TrainerLink:
+    """Link the client to the inviting trainer. The code works once, before it expires."""
+    invitation = (
+        TrainerInvitation.objects.select_for_update()
+        .filter(code=code.strip().upper())
+        .select_related("trainer")
+        .first()
+    )
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
+        raise errors.InvitationInvalid
+    if invitation.trainer_id == client.pk:
+        raise errors.InvitationInvalid("You cannot accept your own invitation.")
+    invitation.accepted_by, invitation.accepted_at = client, timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    link = TrainerLink.objects.filter(trainer=invitation.trainer, client=client, ended_at__isnull=True).first()
+    return link or TrainerLink.objects.create(trainer=invitation.trainer, client=client)
+
+
+def trainer_link_end(*, link: TrainerLink) -> None:
+    """The client withdraws consent: the trainer's access ends with this write."""
+    if link.ended_at is None:
+        link.ended_at = timezone.now()
+        link.save(update_fields=["ended_at"])
+
+
+def access_record(*, trainer: User, client: User, resource: str, path: str) -> None:
+    """Write down that `trainer` read `resource` of `client`'s data (the client can see it)."""
+    AccessLogEntry.objects.create(trainer=trainer, client=client, resource=resource, path=path[:500])
+
+
+def access_records(*, trainer: User, client_ids: set[int], resource: str, path: str) -> None:
+    """As `access_record`, for a read that showed several clients' data at once (one insert)."""
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(trainer=trainer, client_id=client_id, resource=resource, path=path[:500])
+        for client_id in sorted(client_ids)
+    )
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, by: User, note: str) -> Alert:
+    """Mark an alert as seen and handled. Acknowledging again keeps the first acknowledgement."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by, alert.note = timezone.now(), by, note
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+    return alert

@@ -1,10 +1,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import trainer, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("sessions", views.SessionViewSet, basename="session")
+router.register("me/trainers", trainer.MyTrainersViewSet, basename="my-trainer")
+router.register("me/access-log", trainer.MyAccessLogViewSet, basename="my-access-log")
+router.register("trainer/clients", trainer.TrainerClientViewSet, basename="trainer-client")
+router.register(
+    r"trainer/clients/(?P<client_id>[0-9]+)/sessions",
+    trainer.TrainerClientSessionViewSet,
+    basename="trainer-client-session",
+)
+router.register("trainer/alerts", trainer.TrainerAlertViewSet, basename="trainer-alert")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -13,5 +22,11 @@ urlpatterns = [
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="auth-logout-all"),
     path("me/", views.MeView.as_view(), name="me"),
     path("progress/", views.ProgressView.as_view(), name="progress"),
+    path("trainer/invitations/", trainer.InvitationView.as_view(), name="trainer-invitation"),
+    path(
+        "trainer/clients/<int:client_id>/progress/",
+        trainer.TrainerClientProgressView.as_view(),
+        name="trainer-client-progress",
+    ),
     *router.urls,
 ]

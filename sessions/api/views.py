@@ -347,6 +347,9 @@ class ProgressView(GenericAPIView):
         parameters=[serializers.ProgressQuerySerializer],
     )
     def get(self, request: Request) -> Response:
+        return self.progress_response(request, owner=request.user)
+
+    def progress_response(self, request: Request, *, owner) -> Response:
         query = serializers.ProgressQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         exercise = Exercise.objects.filter(slug=query.validated_data["exercise"]).first()
@@ -354,5 +357,5 @@ class ProgressView(GenericAPIView):
             raise exceptions.ValidationError(
                 {"exercise": [exceptions.ErrorDetail("Unknown exercise.", code="invalid_choice")]}
             )
-        result = selectors.progress(owner=request.user, exercise=exercise, goal=query.validated_data.get("goal"))
+        result = selectors.progress(owner=owner, exercise=exercise, goal=query.validated_data.get("goal"))
         return Response(self.get_serializer(result).data)
