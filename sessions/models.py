@@ -91,7 +91,9 @@ class DeviceToken(AbstractAuthToken):
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["user", "device_name"], name="devicetoken_user_device")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_name"], name="devicetoken_one_per_device"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.device_name}"

@@ -58,7 +58,8 @@ def user_register(*, email: str, password: str, display_name: str = "") -> User:
     if problems:
         raise InvalidAccountData(problems)
     try:
-        return User.objects.create_user(email=email, password=password, display_name=display_name)
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, display_name=display_name)
     except IntegrityError as exc:  # a concurrent sign-up with the same address won
         raise InvalidAccountData(
             {"email": [("email_taken", "An account with this email address already exists.")]}
@@ -67,7 +68,12 @@ def user_register(*, email: str, password: str, display_name: str = "") -> User:
 
 @transaction.atomic
 def token_issue(*, user: User, device_name: str) -> tuple[DeviceToken, str]:
-    """Sign a device in: its previous token, if any, stops working."""
+    """Sign a device in: its previous token, if any, stops working.
+
+    The user's row is locked so that two sign-ins from one device at the same
+    moment cannot both keep a token (the database also holds one per device).
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()
     DeviceToken.objects.filter(user=user, device_name=device_name).delete()
     return DeviceToken.objects.create(user=user, device_name=device_name)
 

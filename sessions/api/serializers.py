@@ -233,9 +233,7 @@ class StopEventInputSerializer(StrictSerializer):
 class StopEventAppendSerializer(StopEventInputSerializer):
     id = StrictUUIDField(help_text="Chosen by the phone: a retry with the same id stores nothing new.")
     hold_index = None
-    hold = StrictUUIDField(
-        required=False, allow_null=True, help_text="Id of the hold it stopped, in this session."
-    )
+    hold = StrictUUIDField(required=False, allow_null=True, help_text="Id of the hold it stopped, in this session.")
 
 
 class MeasurementInputSerializer(StrictSerializer):

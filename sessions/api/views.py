@@ -55,6 +55,7 @@ def _problem(description: str) -> OpenApiResponse:
 
 
 class RegisterView(GenericAPIView):
+    authentication_classes: list = []  # a stale token on the phone must not block signing up
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
@@ -82,10 +83,14 @@ class RegisterView(GenericAPIView):
 
 
 class TokenView(GenericAPIView):
+    authentication_classes: list = []  # an expired or revoked token must not block signing in again
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
     serializer_class = serializers.TokenRequestSerializer
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Bearer"  # wrong credentials stay a 401 although this view authenticates nobody
 
     @extend_schema(
         operation_id="auth_token_create",

@@ -119,6 +119,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # How many proxies in front of the app append to X-Forwarded-For; with 0 the
+    # throttles key on the socket address, so a forged header cannot dodge them.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/min"),
