@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils import timezone
 from catalog.models import Exercise
 
 from . import errors
+from .choices import Role
 from .models import (
     MAX_HOLDS_PER_SESSION,
     AccessLogEntry,
@@ -44,13 +46,18 @@ class InvalidAccountData(Exception):
         super().__init__(str(errors))
 
 
-def user_register(*, email: str, password: str, display_name: str = "") -> User:
-    """Create a client account; the password must pass Django's validators."""
-    email = User.objects.normalize_email(email).lower()
+def user_create(*, email: str, password: str, role: str, display_name: str = "") -> User:
+    """Create an account of any role under the sign-up rules: a unique, lowercased email
+    address and a password that passes Django's validators. Staff get admin access."""
+    email = User.objects.normalize_email(email.strip()).lower()
     problems: dict[str, list[tuple[str, str]]] = {}
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        problems["email"] = [("invalid", "Enter a valid email address.")]
     if User.objects.filter(email=email).exists():
         problems["email"] = [("email_taken", "An account with this email address already exists.")]
-    candidate = User(email=email, display_name=display_name)
+    candidate = User(email=email, display_name=display_name, role=role)
     try:
         password_validation.validate_password(password, user=candidate)
     except DjangoValidationError as exc:
@@ -59,11 +66,16 @@ def user_register(*, email: str, password: str, display_name: str = "") -> User:
         raise InvalidAccountData(problems)
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, display_name=display_name)
+            return User.objects.create_user(email=email, password=password, role=role, display_name=display_name)
     except IntegrityError as exc:  # a concurrent sign-up with the same address won
         raise InvalidAccountData(
             {"email": [("email_taken", "An account with this email address already exists.")]}
         ) from exc
+
+
+def user_register(*, email: str, password: str, display_name: str = "") -> User:
+    """Sign-up: always a client account."""
+    return user_create(email=email, password=password, role=Role.CLIENT, display_name=display_name)
 
 
 @transaction.atomic

@@ -76,7 +76,7 @@ def test_create_user_refuses_a_taken_email_whatever_its_case(client_user):
         create_user("--role", "staff", "--email", "CLIENT@example.com", "--password", PASSWORD)
 
     assert str(refused.value) == (
-        "Account not created. An account with the email address client@example.com already exists."
+        "Account not created. Email refused: An account with this email address already exists."
     )
     assert list(User.objects.values_list("email", "role")) == [("client@example.com", "client")]
 
@@ -99,7 +99,7 @@ def test_create_user_refuses_an_invalid_email():
     with pytest.raises(CommandError) as refused:
         create_user("--role", "client", "--email", "not-an-address", "--password", PASSWORD)
 
-    assert str(refused.value) == "Account not created. 'not-an-address' is not a valid email address."
+    assert str(refused.value) == "Account not created. Email refused: Enter a valid email address."
     assert User.objects.count() == 0
 
 
