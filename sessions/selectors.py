@@ -7,14 +7,15 @@ from datetime import timedelta
 from statistics import mean
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.choices import Goal, Side
 from catalog.models import Dose, Exercise
+from catalog.selectors import exercise_plan
 
 from .choices import NextStepAction
-from .models import Alert, Hold, Measurement, StopEvent, StretchSession, TrainerLink, User
+from .models import Alert, Hold, Measurement, Program, ProgramItem, StopEvent, StretchSession, TrainerLink, User
 
 FREEZE_WINDOW = timedelta(days=7)
 HOLD_STEP_SECONDS = 5
@@ -147,12 +148,26 @@ def _balance(series: dict[str, list[Hold]], measurements: list[Measurement]) -> 
     }
 
 
-def _next_step(*, exercise: Exercise, dose: Dose | None, holds: list[Hold], stop_events: list[StopEvent]) -> NextStep:
+def _next_step(
+    *,
+    exercise: Exercise,
+    dose: Dose | None,
+    holds: list[Hold],
+    stop_events: list[StopEvent],
+    awaiting_acknowledgement: bool = False,
+) -> NextStep:
     if dose is None:
         return NextStep(NextStepAction.REPEAT, None, None, "The exercise has no dose for this goal.")
     start = NextStep(NextStepAction.START, dose.hold_seconds_min, exercise.target_intensity_min, "No holds logged yet.")
     if not holds:
         return start
+    if awaiting_acknowledgement:
+        return NextStep(
+            NextStepAction.FROZEN,
+            _current_hold_seconds(holds, dose),
+            exercise.target_intensity_min,
+            "A stop event is waiting for your trainer: keep the current dose until they have looked at it.",
+        )
 
     last_event = max(stop_events, key=lambda e: e.occurred_at, default=None)
     if last_event is not None:
@@ -223,9 +238,25 @@ def trainer_client_ids(trainer: User) -> QuerySet:
 
 
 def trainer_clients(*, trainer: User) -> QuerySet[User]:
-    """The trainer's clients with their activity and open alerts, in one query."""
+    """The trainer's clients with activity, adherence to their program, open alerts and the
+    left/right balance of their main exercise (the program's first item) — in one query."""
     now = timezone.now()
     live = Q(stretch_sessions__deleted_at__isnull=True)
+    current = Program.objects.filter(client=OuterRef("pk"), ended_at__isnull=True)
+    first_item = ProgramItem.objects.filter(program__client=OuterRef("pk"), program__ended_at__isnull=True).order_by(
+        "position"
+    )
+
+    def side_mean(side: str) -> Subquery:
+        holds = Hold.objects.filter(
+            session__owner=OuterRef("pk"),
+            session__deleted_at__isnull=True,
+            session__started_at__gte=now - timedelta(days=28),
+            exercise__slug=OuterRef("main_exercise"),
+            side=side,
+        )
+        return Subquery(holds.values("session__owner").annotate(mean=Avg("held_seconds")).values("mean")[:1])
+
     return (
         User.objects.filter(pk__in=trainer_client_ids(trainer))
         .annotate(
@@ -238,6 +269,8 @@ def trainer_clients(*, trainer: User) -> QuerySet[User]:
                 "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=now - timedelta(days=28)),
                 distinct=True,
             ),
+            target_sessions_per_week=Subquery(current.values("sessions_per_week")[:1]),
+            main_exercise=Subquery(first_item.values("exercise__slug")[:1]),
         )
         .annotate(
             open_alerts=Subquery(
@@ -245,7 +278,9 @@ def trainer_clients(*, trainer: User) -> QuerySet[User]:
                 .values("client")
                 .annotate(n=Count("id"))
                 .values("n")[:1]
-            )
+            ),
+            main_left_held_seconds=side_mean(Side.LEFT),
+            main_right_held_seconds=side_mean(Side.RIGHT),
         )
         .order_by("email")
     )  # fmt: skip
@@ -265,3 +300,80 @@ def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
         )
         .order_by("-occurred_at", "-id")
     )  # fmt: skip
+
+
+# Programs ------------------------------------------------------------------------
+
+
+def program_current(*, client: User) -> Program | None:
+    """The client's current program with what its plans and next steps need."""
+    items = ProgramItem.objects.select_related("exercise__pnf").prefetch_related(
+        "exercise__doses", "exercise__stop_signs"
+    )
+    return (
+        Program.objects.filter(client=client, ended_at__isnull=True)
+        .select_related("trainer")
+        .prefetch_related(Prefetch("items", queryset=items.order_by("position")))
+        .first()
+    )
+
+
+def program_view(*, program: Program) -> dict[str, Any]:
+    """Each item with its timer plan (the item's own dose) and the progression rule's next step.
+
+    Progression freezes after a stop event until the trainer has acknowledged
+    it and a clean session has followed.
+    """
+    client = program.client_id
+    exercises = {item.exercise_id for item in program.items.all()}
+    holds = list(
+        Hold.objects.filter(session__owner_id=client, session__deleted_at__isnull=True, exercise_id__in=exercises)
+        .select_related("session")
+        .order_by("session__started_at", "position")
+    )
+    stop_events = list(
+        StopEvent.objects.filter(
+            session__owner_id=client, session__deleted_at__isnull=True, occurred_at__gte=timezone.now() - FREEZE_WINDOW
+        )
+    )
+    awaiting = Alert.objects.filter(client_id=client, kind=Alert.Kind.STOP_EVENT, acknowledged_at__isnull=True).exists()
+    items = []
+    for item in program.items.all():
+        exercise = item.exercise
+        catalog_dose = next((d for d in exercise.doses.all() if d.goal == item.goal), None)
+        own_dose = Dose(
+            exercise=exercise,
+            goal=item.goal,
+            holds_per_side_min=item.holds_per_side,
+            holds_per_side_max=item.holds_per_side,
+            hold_seconds_min=item.hold_seconds,
+            hold_seconds_max=item.hold_seconds,
+            rest_seconds=catalog_dose.rest_seconds if catalog_dose else 15,
+            intensity_cap=catalog_dose.intensity_cap if catalog_dose else exercise.target_intensity_max,
+        )
+        items.append(
+            {
+                "position": item.position,
+                "exercise": exercise.slug,
+                "goal": item.goal,
+                "holds_per_side": item.holds_per_side,
+                "hold_seconds": item.hold_seconds,
+                "override_reason": item.override_reason,
+                "plan": exercise_plan(exercise=exercise, dose=own_dose, side=None),
+                "next_step": _next_step(
+                    exercise=exercise,
+                    dose=catalog_dose,
+                    holds=[h for h in holds if h.exercise_id == exercise.pk],
+                    stop_events=stop_events,
+                    awaiting_acknowledgement=awaiting,
+                ).__dict__,
+            }
+        )
+    return {
+        "id": program.pk,
+        "trainer": program.trainer,
+        "sessions_per_week": program.sessions_per_week,
+        "notes": program.notes,
+        "created_at": program.created_at,
+        "items": items,
+    }

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from catalog.models import Exercise
+from catalog.models import Dose, Exercise
 
 from . import errors
 from .choices import Role
@@ -25,6 +25,8 @@ from .models import (
     Hold,
     IdempotencyRecord,
     Measurement,
+    Program,
+    ProgramItem,
     StopEvent,
     StretchSession,
     TrainerInvitation,
@@ -38,8 +40,8 @@ IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
 # Accounts ---------------------------------------------------------------------
 
 
-class InvalidAccountData(Exception):
-    """Sign-up data the domain refuses; `errors` maps field → messages."""
+class InvalidData(Exception):
+    """Input the domain refuses; `errors` maps each field path to its (code, message) pairs."""
 
     def __init__(self, errors: dict[str, list[tuple[str, str]]]):
         self.errors = errors
@@ -63,14 +65,12 @@ def user_create(*, email: str, password: str, role: str, display_name: str = "")
     except DjangoValidationError as exc:
         problems["password"] = [(e.code or "invalid", str(e.message % (e.params or {}))) for e in exc.error_list]
     if problems:
-        raise InvalidAccountData(problems)
+        raise InvalidData(problems)
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, role=role, display_name=display_name)
     except IntegrityError as exc:  # a concurrent sign-up with the same address won
-        raise InvalidAccountData(
-            {"email": [("email_taken", "An account with this email address already exists.")]}
-        ) from exc
+        raise InvalidData({"email": [("email_taken", "An account with this email address already exists.")]}) from exc
 
 
 def user_register(*, email: str, password: str, display_name: str = "") -> User:
@@ -428,3 +428,53 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str) -> Alert:
         alert.acknowledged_at, alert.acknowledged_by, alert.note = timezone.now(), by, note
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
     return alert
+
+
+# Programs ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_assign(
+    *, trainer: User, client: User, sessions_per_week: int, items: list[dict[str, Any]], notes: str = ""
+) -> Program:
+    """Give the client a new program; the one they followed ends now.
+
+    Each item's dose must lie within the catalog's range for its goal, unless
+    the trainer states why it does not (`override_reason`).
+    """
+    problems: dict[str, list[tuple[str, str]]] = {}
+    doses = {(d.exercise_id, d.goal): d for d in Dose.objects.filter(exercise__in=[item["exercise"] for item in items])}
+    for index, item in enumerate(items):
+        exercise, goal = item["exercise"], item["goal"]
+        dose = doses.get((exercise.pk, goal))
+        if dose is None:
+            problems[f"items[{index}].goal"] = [("goal_not_available", f"'{exercise.slug}' has no dose for '{goal}'.")]
+            continue
+        if item.get("override_reason", "").strip():
+            continue
+        for key, low, high in (
+            ("holds_per_side", dose.holds_per_side_min, dose.holds_per_side_max),
+            ("hold_seconds", dose.hold_seconds_min, dose.hold_seconds_max),
+        ):
+            if not low <= item[key] <= high:
+                problems[f"items[{index}].{key}"] = [
+                    ("outside_dose", f"The catalog's range is {low}–{high}; state an override_reason to leave it.")
+                ]
+    if problems:
+        raise InvalidData(problems)
+    now = timezone.now()
+    Program.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
+    program = Program.objects.create(client=client, trainer=trainer, sessions_per_week=sessions_per_week, notes=notes)
+    ProgramItem.objects.bulk_create(
+        ProgramItem(
+            program=program,
+            position=position,
+            exercise=item["exercise"],
+            goal=item["goal"],
+            holds_per_side=item["holds_per_side"],
+            hold_seconds=item["hold_seconds"],
+            override_reason=item.get("override_reason", "").strip(),
+        )
+        for position, item in enumerate(items, 1)
+    )
+    return program

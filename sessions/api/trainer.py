@@ -7,10 +7,11 @@ read of a client's data is written to that client's access log.
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -19,14 +20,26 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.api.serializers import ExercisePlanSerializer
+from catalog.choices import Goal
+from catalog.models import Exercise
 from sessions import selectors, services
 from sessions.choices import Role
 from sessions.filters import SessionFilter
-from sessions.models import AccessLogEntry, Alert, StretchSession, TrainerLink, User
-from stretchapi.api.serializers import StrictCharField, StrictSerializer
+from sessions.models import (
+    HELD_SECONDS,
+    AccessLogEntry,
+    Alert,
+    Program,
+    ProgramItem,
+    StretchSession,
+    TrainerLink,
+    User,
+)
+from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictSerializer
 
 from . import serializers as session_serializers
-from .views import ProgressView, SessionCursorPagination
+from .views import ProgressView, SessionCursorPagination, as_validation_error
 
 TAG = "trainer"
 TAG_ME = "accounts"
@@ -83,22 +96,50 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MainExerciseBalanceSerializer(serializers.Serializer):
+    exercise = serializers.CharField(source="main_exercise")
+    left_held_seconds = serializers.FloatField(source="main_left_held_seconds", allow_null=True)
+    right_held_seconds = serializers.FloatField(source="main_right_held_seconds", allow_null=True)
+    difference = serializers.SerializerMethodField(help_text="Left minus right, mean held seconds over 28 days.")
+
+    def get_difference(self, client) -> float | None:
+        left, right = client.main_left_held_seconds, client.main_right_held_seconds
+        return round(left - right, 1) if left is not None and right is not None else None
+
+
 class TrainerClientSerializer(serializers.ModelSerializer):
     last_session_at = serializers.DateTimeField(allow_null=True)
     sessions_last_7_days = serializers.IntegerField()
     sessions_last_28_days = serializers.IntegerField()
+    target_sessions_per_week = serializers.IntegerField(allow_null=True, help_text="From the current program.")
+    adherence_7_days = serializers.SerializerMethodField(help_text="Sessions in 7 days ÷ the weekly target.")
+    adherence_28_days = serializers.SerializerMethodField(help_text="Sessions in 28 days ÷ four weekly targets.")
     open_alerts = serializers.SerializerMethodField()
+    main_exercise_balance = serializers.SerializerMethodField()
 
     class Meta:
         model = User
         fields = [
             "id", "email", "display_name", "last_session_at", "sessions_last_7_days", "sessions_last_28_days",
-            "open_alerts",
+            "target_sessions_per_week", "adherence_7_days", "adherence_28_days", "open_alerts",
+            "main_exercise_balance",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_open_alerts(self, client) -> int:
         return client.open_alerts or 0
+
+    def get_adherence_7_days(self, client) -> float | None:
+        target = client.target_sessions_per_week
+        return round(client.sessions_last_7_days / target, 2) if target else None
+
+    def get_adherence_28_days(self, client) -> float | None:
+        target = client.target_sessions_per_week
+        return round(client.sessions_last_28_days / (4 * target), 2) if target else None
+
+    @extend_schema_field(MainExerciseBalanceSerializer(allow_null=True))
+    def get_main_exercise_balance(self, client):
+        return MainExerciseBalanceSerializer(client).data if client.main_exercise else None
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -339,3 +380,131 @@ class TrainerAlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         alert = services.alert_acknowledge(alert=alert, by=request.user, note=data.validated_data.get("note", ""))
         return Response(AlertSerializer(selectors.trainer_alerts(trainer=request.user).get(pk=alert.pk)).data)
+
+
+# Programs -----------------------------------------------------------------------------
+
+
+class ProgramItemInputSerializer(StrictSerializer):
+    exercise = StrictCharField(max_length=80, help_text="Exercise slug.")
+    goal = serializers.ChoiceField(choices=Goal.choices)
+    holds_per_side = StrictIntegerField(min_value=1, max_value=20)
+    hold_seconds = StrictIntegerField(min_value=HELD_SECONDS[0], max_value=HELD_SECONDS[1])
+    override_reason = StrictCharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Required to leave the catalog's dose range."
+    )
+
+
+class ProgramInputSerializer(StrictSerializer):
+    sessions_per_week = StrictIntegerField(min_value=1, max_value=14)
+    notes = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    items = ProgramItemInputSerializer(many=True, min_length=1, max_length=30)
+
+    def validate(self, data):
+        slugs = {item["exercise"] for item in data["items"]}
+        exercises = {e.slug: e for e in Exercise.objects.filter(slug__in=slugs)}
+        problems = {}
+        for index, item in enumerate(data["items"]):
+            if item["exercise"] not in exercises:
+                problems[f"items[{index}].exercise"] = f"Unknown exercise '{item['exercise']}'."
+            else:
+                item["exercise"] = exercises[item["exercise"]]
+        if problems:
+            raise serializers.ValidationError(problems, code="invalid")
+        return data
+
+
+class ProgramItemSerializer(serializers.ModelSerializer):
+    exercise = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = ProgramItem
+        fields = ["position", "exercise", "goal", "holds_per_side", "hold_seconds", "override_reason"]
+        read_only_fields = fields
+
+
+class ProgramSummarySerializer(serializers.ModelSerializer):
+    trainer = PersonSerializer()
+    items = ProgramItemSerializer(many=True)
+
+    class Meta:
+        model = Program
+        fields = ["id", "trainer", "sessions_per_week", "notes", "created_at", "ended_at", "items"]
+        read_only_fields = fields
+
+
+class ProgramItemPlanSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    exercise = serializers.CharField()
+    goal = serializers.ChoiceField(choices=Goal.choices)
+    holds_per_side = serializers.IntegerField()
+    hold_seconds = serializers.IntegerField()
+    override_reason = serializers.CharField()
+    plan = ExercisePlanSerializer(help_text="The timer plan at this item's dose.")
+    next_step = session_serializers.NextStepSerializer()
+
+
+class ProgramViewSerializer(serializers.Serializer):
+    """A program as the client follows it: each item with its timer plan and next step."""
+
+    id = serializers.IntegerField()
+    trainer = PersonSerializer()
+    sessions_per_week = serializers.IntegerField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    items = ProgramItemPlanSerializer(many=True)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="trainer_client_program_list", summary="A client's programs, newest first", tags=[TAG]
+    )
+)
+class TrainerClientProgramViewSet(ClientScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsTrainerOrStaff]
+    serializer_class = ProgramSummarySerializer
+    pagination_class = None
+    resource = "programs"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Program.objects.none()
+        return (
+            Program.objects.filter(client=self.client())
+            .select_related("trainer")
+            .prefetch_related(Prefetch("items", queryset=ProgramItem.objects.select_related("exercise")))
+        )
+
+    @extend_schema(
+        operation_id="trainer_client_program_assign",
+        summary="Give the client a new program (the current one ends)",
+        tags=[TAG],
+        request=ProgramInputSerializer,
+        responses={201: ProgramViewSerializer},
+    )
+    def create(self, request: Request, client_id: int) -> Response:
+        client = self.client()
+        data = ProgramInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.program_assign(trainer=request.user, client=client, **data.validated_data)
+        except services.InvalidData as exc:
+            raise as_validation_error(exc) from exc
+        view = selectors.program_view(program=selectors.program_current(client=client))
+        return Response(ProgramViewSerializer(view).data, status=status.HTTP_201_CREATED)
+
+
+class MyProgramView(GenericAPIView):
+    serializer_class = ProgramViewSerializer
+
+    @extend_schema(
+        operation_id="me_program",
+        summary="My current program: each item's timer plan and next step",
+        tags=[TAG_ME],
+        responses={200: ProgramViewSerializer, 404: None},
+    )
+    def get(self, request: Request) -> Response:
+        program = selectors.program_current(client=request.user)
+        if program is None:
+            raise Http404
+        return Response(ProgramViewSerializer(selectors.program_view(program=program)).data)

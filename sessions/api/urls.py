@@ -14,6 +14,11 @@ router.register(
     basename="trainer-client-session",
 )
 router.register("trainer/alerts", trainer.TrainerAlertViewSet, basename="trainer-alert")
+router.register(
+    r"trainer/clients/(?P<client_id>[0-9]+)/programs",
+    trainer.TrainerClientProgramViewSet,
+    basename="trainer-client-program",
+)
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -22,6 +27,7 @@ urlpatterns = [
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="auth-logout-all"),
     path("me/", views.MeView.as_view(), name="me"),
     path("progress/", views.ProgressView.as_view(), name="progress"),
+    path("me/program/", trainer.MyProgramView.as_view(), name="my-program"),
     path("trainer/invitations/", trainer.InvitationView.as_view(), name="trainer-invitation"),
     path(
         "trainer/clients/<int:client_id>/progress/",

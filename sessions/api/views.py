@@ -51,6 +51,16 @@ def _problem(description: str) -> OpenApiResponse:
     return OpenApiResponse(description=description)
 
 
+def as_validation_error(exc: services.InvalidData) -> exceptions.ValidationError:
+    """The domain's refusal, as the API's 400 naming each field."""
+    return exceptions.ValidationError(
+        {
+            field: [exceptions.ErrorDetail(message, code=code) for code, message in problems]
+            for field, problems in exc.errors.items()
+        }
+    )
+
+
 # Accounts -----------------------------------------------------------------------
 
 
@@ -72,13 +82,8 @@ class RegisterView(GenericAPIView):
         data.is_valid(raise_exception=True)
         try:
             user = services.user_register(**data.validated_data)
-        except services.InvalidAccountData as exc:
-            raise exceptions.ValidationError(
-                {
-                    field: [exceptions.ErrorDetail(message, code=code) for code, message in problems]
-                    for field, problems in exc.errors.items()
-                }
-            ) from exc
+        except services.InvalidData as exc:
+            raise as_validation_error(exc) from exc
         return Response(serializers.MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,7 +14,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from sessions.choices import Role
-from sessions.services import InvalidAccountData, user_create
+from sessions.services import InvalidData, user_create
 
 PASSWORD_ENV = "STRETCHAPI_PASSWORD"  # noqa: S105 (the variable's name, not a password)
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(f"No password: pass --password or set the environment variable {PASSWORD_ENV}.")
         try:
             user = user_create(email=email, password=password, role=role, display_name=display_name)
-        except InvalidAccountData as exc:
+        except InvalidData as exc:
             reasons = " ".join(
                 f"{field.capitalize()} refused: {' '.join(message for _, message in problems)}"
                 for field, problems in exc.errors.items()
