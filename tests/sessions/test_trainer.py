@@ -97,6 +97,7 @@ def test_ending_the_link_ends_access_at_once(trainer_api, as_client, client_user
 
 TRAINER_URLS = [
     ("get", "/api/v1/trainer/clients/{client}/sessions/"),
+    ("get", "/api/v1/trainer/clients/{client}/programs/"),
     ("get", "/api/v1/trainer/clients/{client}/progress/?exercise=assisted-lying-hamstring-stretch"),
     ("post", "/api/v1/trainer/alerts/{alert}/acknowledge/"),
 ]
@@ -335,3 +336,16 @@ def test_client_list_and_alert_feed_query_counts_are_fixed(trainer_api, make_use
         trainer_api.get("/api/v1/trainer/clients/")
     with django_assert_num_queries(4):  # token (2), alerts with their rows, one access-log insert
         trainer_api.get("/api/v1/trainer/alerts/")
+
+
+@pytest.mark.parametrize("identity", list(EXPECTED))
+def test_assigning_a_program_is_for_consented_trainers_and_staff(world, api_client, identity):
+    caller = world["identities"][identity] or api_client
+    body = {
+        "sessions_per_week": 2,
+        "items": [{"exercise": "leg-swings", "goal": "mobility_warm_up", "holds_per_side": 1, "hold_seconds": 20}],
+    }
+
+    response = caller.post(f"/api/v1/trainer/clients/{world['ids']['client']}/programs/", body, format="json")
+
+    assert response.status_code == (201 if EXPECTED[identity] == 200 else EXPECTED[identity])
