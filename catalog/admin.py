@@ -1,9 +1,16 @@
-"""Staff edit the whole catalog here. Every save moves the catalog version, so ETags change."""
+"""Staff edit the whole catalog here. Every save moves the catalog version, so ETags change.
+
+An exercise's edits are recorded like the API's (a new version, a content
+snapshot, a history record naming the user: see the History button). An
+exercise that logged holds use cannot be deleted (their foreign key protects
+it, and the admin shows what blocks the deletion): retire it instead.
+"""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from . import models
-from .services import catalog_version_bump
+from . import choices, models
+from .services import catalog_version_bump, exercise_edited_in_admin, exercise_retire
 
 
 class CatalogVersionAdminMixin:
@@ -79,13 +86,20 @@ class ExerciseRelationInline(admin.TabularInline):
 
 
 @admin.register(models.Exercise)
-class ExerciseAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "difficulty", "technique", "assistance", "laterality", "body_region", "updated_at"]
-    list_filter = ["difficulty", "technique", "position", "assistance", "laterality", "body_region"]
+class ExerciseAdmin(CatalogVersionAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "name", "slug", "difficulty", "technique", "assistance", "laterality", "body_region", "retired_at",
+        "updated_at",
+    ]  # fmt: skip
+    list_filter = [
+        "difficulty", "technique", "position", "assistance", "laterality", "body_region",
+        ("retired_at", admin.EmptyFieldListFilter),
+    ]  # fmt: skip
     search_fields = ["name", "slug", "summary", "description"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["stop_signs", "contraindications"]
-    readonly_fields = ["source_hash", "created_at", "updated_at"]
+    readonly_fields = ["version", "source_hash", "created_at", "updated_at"]
+    actions = ["retire_selected"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "summary", "description"]}),
         (
@@ -95,7 +109,8 @@ class ExerciseAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):
         ("Intensity and progression", {"fields": ["target_intensity_min", "target_intensity_max", "progression_rule"]}),
         ("Safety", {"fields": ["stop_signs", "contraindications"]}),
         ("Timer and sources", {"fields": ["cues", "sources", "assumptions"]}),
-        ("Record", {"fields": ["source_hash", "created_at", "updated_at"], "classes": ["collapse"]}),
+        ("Retirement", {"fields": ["retired_at"]}),
+        ("Record", {"fields": ["version", "source_hash", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [
         ExerciseMuscleInline,
@@ -109,6 +124,30 @@ class ExerciseAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):
         FaqEntryInline,
         ExerciseRelationInline,
     ]
+
+    def save_model(self, request, obj, form, change):
+        # A change is recorded once its inlines are saved too (save_related); a new
+        # exercise keeps the creation record this save makes.
+        if change:
+            obj.skip_history_when_saving = True
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        exercise_edited_in_admin(
+            exercise=form.instance,
+            created=not change,
+            retirement_changed="retired_at" in form.changed_data,
+            by=request.user,
+        )
+
+    @admin.action(description="Retire selected exercises", permissions=["change"])
+    def retire_selected(self, request, queryset):
+        retired = 0
+        for exercise in queryset.filter(retired_at__isnull=True):
+            exercise_retire(exercise=exercise, by=request.user, via=choices.EditSource.ADMIN)
+            retired += 1
+        self.message_user(request, f"{retired} exercise(s) retired: gone from the public list, still readable by slug.")
 
 
 class VocabularyAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):

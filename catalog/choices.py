@@ -86,3 +86,12 @@ class TimerPhase(models.TextChoices):
     ASSISTED_HOLD = "assisted_hold", "Assisted hold"
     HOLD = "hold", "Hold"
     REST = "rest", "Rest"
+
+
+class EditSource(models.TextChoices):
+    """Where a change to an exercise came from, as its history records it."""
+
+    LOAD_CATALOG = "load_catalog", "load_catalog (data files)"
+    API = "api", "The API"
+    ADMIN = "admin", "The admin"
+    MIGRATION = "migration", "A migration (first snapshot)"

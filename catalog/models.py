@@ -1,13 +1,15 @@
 """The exercise catalog: stretches, their doses and the vocabularies they use.
 
-Slugs are the public identifiers; database ids never leave the service.
-Every rule the database can hold is a constraint here, so that no write path
-(API, admin, loader, shell) can store an impossible dose.
+Slugs are the public identifiers; database ids never leave the service
+(except inside opaque ETags). Every rule the database can hold is a
+constraint here, so that no write path (API, admin, loader, shell) can store
+an impossible dose.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from . import choices
 
@@ -21,6 +23,9 @@ PNF_PHASE_SECONDS = (1, 60)
 PNF_ASSISTED_HOLD_SECONDS = (1, 120)
 REPETITIONS = (1, 10)
 POSITION = (1, 1000)
+SLUG_MAX_LENGTH = 80
+NAME_MAX_LENGTH = 120
+SUMMARY_MAX_LENGTH = 200
 
 
 def bounded(bounds: tuple[int, int], **kwargs) -> models.PositiveSmallIntegerField:
@@ -48,8 +53,8 @@ def _range_check(prefix: str, bounds: tuple[int, int]) -> list[models.CheckConst
 class VocabularyItem(models.Model):
     """Common shape of the catalog's controlled vocabularies."""
 
-    slug = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
 
     class Meta:
         abstract = True
@@ -109,11 +114,20 @@ class CatalogVersion(models.Model):
 
 
 class Exercise(models.Model):
-    """One stretch or warm-up movement as the catalog describes it."""
+    """One stretch or warm-up movement as the catalog describes it.
 
-    slug = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=120)
-    summary = models.CharField(max_length=200)
+    `version` grows with every write (API, admin, load_catalog) and keys the
+    exercise's own ETag, which `PATCH` checks in If-Match. `content` is the
+    whole exercise in the data-file shape (`content.canonical_content`),
+    rewritten with every write, so that each history record (django-simple-
+    history) holds a complete snapshot, child rows included. A retired
+    exercise leaves the public list but stays readable by slug, because logged
+    holds keep pointing at it.
+    """
+
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    summary = models.CharField(max_length=SUMMARY_MAX_LENGTH)
     description = models.TextField()
     difficulty = models.CharField(max_length=20, choices=choices.Difficulty.choices)
     position = models.CharField(max_length=20, choices=choices.Position.choices)
@@ -132,11 +146,21 @@ class Exercise(models.Model):
     source_hash = models.CharField(
         max_length=64, blank=True, help_text="Hash of the data file last loaded into this row."
     )
+    content = models.JSONField(
+        default=dict, editable=False, help_text="The whole exercise in the data-file shape, as last written."
+    )
+    version = models.PositiveIntegerField(default=1, editable=False, help_text="Grows with every write.")
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When set, the exercise leaves the public list; its slug still answers."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["name"]
+        permissions = [("edit_catalog", "Can edit the catalog")]
         constraints = [
             *_range_check("target_intensity", INTENSITY),
             models.CheckConstraint(
@@ -156,6 +180,11 @@ class Exercise(models.Model):
     @property
     def is_pnf(self) -> bool:
         return self.technique == choices.Technique.PNF_CONTRACT_RELAX
+
+    @property
+    def tag(self) -> str:
+        """This version of this row, for ETags: `e<id>-<version>` (the id keeps a re-created slug apart)."""
+        return f"e{self.pk}-{self.version}"
 
 
 class ExerciseMuscle(models.Model):

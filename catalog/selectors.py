@@ -4,9 +4,14 @@ Each selector returns a queryset that already carries what its serializer
 reads, so a list costs a fixed number of queries whatever its length.
 """
 
-from django.db.models import Prefetch, QuerySet
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, Prefetch, Q, QuerySet
 
 from . import choices
+from .content import Vocabularies, canonical_content
 from .models import (
     BodyRegion,
     CatalogVersion,
@@ -42,9 +47,11 @@ def _equipment_links() -> Prefetch:
 
 
 def exercise_list() -> QuerySet[Exercise]:
-    """Exercises with what the compact list item shows."""
-    return Exercise.objects.select_related("body_region").prefetch_related(
-        _muscle_links(), _equipment_links(), "doses", "use_case_links"
+    """Exercises in the public list (retired ones left out), with what the compact list item shows."""
+    return (
+        Exercise.objects.filter(retired_at__isnull=True)
+        .select_related("body_region")
+        .prefetch_related(_muscle_links(), _equipment_links(), "doses", "use_case_links")
     )
 
 
@@ -66,6 +73,129 @@ def exercise_detail() -> QuerySet[Exercise]:
             queryset=ExerciseRelation.objects.select_related("to_exercise").order_by("relation", "to_exercise__name"),
         ),
     )
+
+
+def exercise_as_content(exercise: Exercise) -> dict[str, Any]:
+    """The exercise rebuilt from its rows, in the data-file shape (`content.canonical_content`).
+
+    This is what `PATCH` merges a change into, so it reads the rows, which are
+    the truth, rather than the `content` snapshot. `exercise` must come from
+    `exercise_detail()`, so that this costs no query.
+    """
+    muscles = exercise.muscle_links.all()
+    equipment = exercise.equipment_links.all()
+    pnf = exercise.pnf if hasattr(exercise, "pnf") else None
+    pnf_ranges = ("contract_seconds", "relax_seconds", "assisted_hold_seconds", "repetitions_per_side")
+    return canonical_content(
+        {
+            **{key: getattr(exercise, key) for key in ("slug", "name", "summary", "description", "difficulty",
+               "position", "technique", "assistance", "laterality", "progression_rule", "assumptions")},
+            "body_region": exercise.body_region.slug,
+            "primary_muscles": [m.muscle.slug for m in muscles if m.role == choices.MuscleRole.PRIMARY],
+            "secondary_muscles": [m.muscle.slug for m in muscles if m.role == choices.MuscleRole.SECONDARY],
+            "equipment_required": [e.equipment.slug for e in equipment if e.required],
+            "equipment_optional": [e.equipment.slug for e in equipment if not e.required],
+            "target_intensity": (exercise.target_intensity_min, exercise.target_intensity_max),
+            "use_cases": [link.use_case for link in exercise.use_case_links.all()],
+            "stop_signs": [sign.slug for sign in exercise.stop_signs.all()],
+            "contraindications": [c.slug for c in exercise.contraindications.all()],
+            "steps": [
+                {"phase": s.phase, "instruction": s.instruction, "checkpoint": s.checkpoint}
+                for s in exercise.steps.all()
+            ],
+            "tips": [tip.text for tip in exercise.tips.all()],
+            "common_mistakes": [mistake.text for mistake in exercise.common_mistakes.all()],
+            "faq": [{"question": f.question, "answer": f.answer} for f in exercise.faq_entries.all()],
+            "doses": [
+                {
+                    "goal": d.goal,
+                    "holds_per_side": (d.holds_per_side_min, d.holds_per_side_max),
+                    "hold_seconds": (d.hold_seconds_min, d.hold_seconds_max),
+                    "rest_seconds": d.rest_seconds,
+                    "intensity_cap": d.intensity_cap,
+                }
+                for d in exercise.doses.all()
+            ],
+            "pnf": None if pnf is None else {
+                **{key: (getattr(pnf, f"{key}_min"), getattr(pnf, f"{key}_max")) for key in pnf_ranges},
+                "rest_seconds": pnf.rest_seconds,
+            },
+            "cues": dict(exercise.cues or {}),
+            "related": [{"exercise": r.to_exercise.slug, "relation": r.relation} for r in exercise.relations.all()],
+            "sources": list(exercise.sources or []),
+        }
+    )  # fmt: skip
+
+
+def vocabulary_lookups() -> dict[str, dict[str, Model]]:
+    """Every vocabulary row by slug, per kind: what checking and writing an exercise look slugs up in."""
+    return {
+        "regions": {r.slug: r for r in BodyRegion.objects.all()},
+        "muscles": {m.slug: m for m in Muscle.objects.select_related("region")},
+        "equipment": {e.slug: e for e in Equipment.objects.all()},
+        "stop_signs": {s.slug: s for s in StopSign.objects.all()},
+        "contraindications": {c.slug: c for c in Contraindication.objects.all()},
+    }
+
+
+def catalog_vocabularies(lookups: dict[str, dict[str, Model]] | None = None) -> Vocabularies:
+    """The vocabularies as the database holds them, in the shape `content.check_exercise` checks against."""
+    lookups = lookups if lookups is not None else vocabulary_lookups()
+
+    def rows(kind: str, *extra: str) -> list[dict[str, Any]]:
+        return [
+            {"slug": slug, "name": obj.name, **{key: getattr(obj, key) for key in extra}}
+            for slug, obj in lookups[kind].items()
+        ]
+
+    return Vocabularies(
+        body_regions=rows("regions"),
+        muscles=[{**row, "region": lookups["muscles"][row["slug"]].region.slug} for row in rows("muscles")],
+        equipment=rows("equipment", "description"),
+        stop_signs=rows("stop_signs", "description"),
+        contraindications=rows("contraindications", "description"),
+    )
+
+
+def exercise_history(*, exercise: Exercise) -> QuerySet:
+    """An exercise's history records, newest first, with who made each change."""
+    return exercise.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def exercise_history_entries(records: list) -> list[dict[str, Any]]:
+    """What each history record changed, compared with the record before it.
+
+    `records` are consecutive, newest first (a page of `exercise_history`);
+    the record before the oldest of them costs one query.
+    """
+    if not records:
+        return []
+    last = records[-1]
+    older = Q(history_date__lt=last.history_date) | Q(history_date=last.history_date, history_id__lt=last.history_id)
+    before_last = type(last).objects.filter(older, id=last.id).order_by("-history_date", "-history_id").first()
+    entries = []
+    for record, previous in zip(records, [*records[1:], before_last], strict=True):
+        if previous is None or record.history_type == "+":
+            changed_fields, changed_content = [], []
+        else:
+            changed_fields = record.diff_against(previous).changed_fields
+            old, new = previous.content or {}, record.content or {}
+            changed_content = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+        entries.append(
+            {
+                "version": record.version,
+                "change_type": HISTORY_TYPES[record.history_type],
+                "changed_at": record.history_date,
+                "changed_by": record.history_user,
+                "via": record.history_change_reason or "",
+                "changed_fields": changed_fields,
+                "changed_content": changed_content,
+            }
+        )
+    return entries
 
 
 def exercise_plan_source() -> QuerySet[Exercise]:

@@ -1,17 +1,34 @@
-"""Writes to the catalog."""
+"""Writes to the catalog.
+
+Every write of an exercise goes through `_exercise_write`, whatever its source
+(data files, API, admin): it bumps the exercise's `version`, rewrites its
+`content` snapshot, and so leaves one history record saying who changed what.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.http import parse_etags
 
 from . import choices
-from .content import DEFAULT_DATA_DIR, read_catalog
+from .content import (
+    DEFAULT_DATA_DIR,
+    ContentError,
+    Problem,
+    canonical_content,
+    check_exercise,
+    merge_patch,
+    read_catalog,
+)
+from .errors import PreconditionRequired, StaleWrite
 from .models import (
     BodyRegion,
     CatalogVersion,
@@ -31,6 +48,7 @@ from .models import (
     StopSign,
     Tip,
 )
+from .selectors import catalog_vocabularies, exercise_as_content, exercise_detail, vocabulary_lookups
 
 
 @dataclass
@@ -77,7 +95,8 @@ def catalog_load(*, data_dir: Path = DEFAULT_DATA_DIR, force: bool = False) -> L
         "contraindications": _sync_vocabulary(Contraindication, vocab.contraindications, report),
     }
 
-    existing = {ex.slug: ex for ex in Exercise.objects.all()}
+    # Locked, so that an edit made through the API meanwhile is not lost under this load's version numbers.
+    existing = {ex.slug: ex for ex in Exercise.objects.select_for_update()}
     rewritten: list[tuple[Exercise, dict[str, Any]]] = []
     for data in content.exercises:
         exercise = existing.get(data["slug"])
@@ -85,17 +104,16 @@ def catalog_load(*, data_dir: Path = DEFAULT_DATA_DIR, force: bool = False) -> L
             report.unchanged.append(data["slug"])
             continue
         (report.updated if exercise is not None else report.created).append(data["slug"])
-        exercise = _exercise_write(exercise or Exercise(slug=data["slug"]), data, lookups)
+        exercise = _exercise_write(
+            exercise or Exercise(slug=data["slug"]), data, lookups, by=None, via=choices.EditSource.LOAD_CATALOG
+        )
         existing[exercise.slug] = exercise
         rewritten.append((exercise, data))
 
     # Relations point at other exercises, so they are written once all exist.
+    ids = {slug: exercise.pk for slug, exercise in existing.items()}
     for exercise, data in rewritten:
-        exercise.relations.all().delete()
-        ExerciseRelation.objects.bulk_create(
-            ExerciseRelation(from_exercise=exercise, to_exercise=existing[rel["exercise"]], relation=rel["relation"])
-            for rel in data["related"]
-        )
+        _relations_write(exercise, data["related"], ids)
 
     if report.changed:
         catalog_version_bump()
@@ -121,8 +139,15 @@ def _sync_vocabulary(model, rows: list[dict[str, Any]], report: LoadReport) -> d
     return by_slug
 
 
-def _exercise_write(exercise: Exercise, data: dict[str, Any], lookups: dict[str, dict]) -> Exercise:
-    """Write one exercise and replace all of its child rows with the file's."""
+def _exercise_write(
+    exercise: Exercise, data: dict[str, Any], lookups: dict[str, dict], *, by: AbstractBaseUser | None, via: str
+) -> Exercise:
+    """Write one checked exercise (`content.check_exercise`) and replace all of its child rows.
+
+    Relations are left to `_relations_write`: they may point at exercises not
+    written yet. `retired_at` is never touched: only `exercise_retire` and
+    staff in the admin change it, so a reload does not bring an exercise back.
+    """
     for key in (
         "name", "summary", "description", "difficulty", "position", "technique", "assistance",
         "laterality", "progression_rule", "cues", "sources", "assumptions", "source_hash",
@@ -130,14 +155,20 @@ def _exercise_write(exercise: Exercise, data: dict[str, Any], lookups: dict[str,
         setattr(exercise, key, data[key])
     exercise.body_region = lookups["regions"][data["body_region"]]
     exercise.target_intensity_min, exercise.target_intensity_max = data["target_intensity"]
+    exercise.content = canonical_content(data)
+    created = exercise.pk is None
+    if not created:
+        exercise.version += 1
+    _record_as(exercise, by=by, via=via)
     exercise.save()
 
-    for related in (
-        exercise.muscle_links, exercise.equipment_links, exercise.use_case_links, exercise.steps,
-        exercise.tips, exercise.common_mistakes, exercise.faq_entries, exercise.doses,
-    ):  # fmt: skip
-        related.all().delete()
-    PnfProtocol.objects.filter(exercise=exercise).delete()
+    if not created:  # a rewrite replaces every child row
+        for related in (
+            exercise.muscle_links, exercise.equipment_links, exercise.use_case_links, exercise.steps,
+            exercise.tips, exercise.common_mistakes, exercise.faq_entries, exercise.doses,
+        ):  # fmt: skip
+            related.all().delete()
+        PnfProtocol.objects.filter(exercise=exercise).delete()
 
     muscles = lookups["muscles"]
     ExerciseMuscle.objects.bulk_create(
@@ -186,3 +217,166 @@ def _exercise_write(exercise: Exercise, data: dict[str, Any], lookups: dict[str,
     exercise.stop_signs.set([lookups["stop_signs"][s] for s in data["stop_signs"]])
     exercise.contraindications.set([lookups["contraindications"][s] for s in data["contraindications"]])
     return exercise
+
+
+def _relations_write(exercise: Exercise, related: list[dict[str, Any]], ids: dict[str, int]) -> None:
+    """Replace an exercise's links to other exercises; `ids` maps every slug `related` names to its row id."""
+    exercise.relations.all().delete()
+    ExerciseRelation.objects.bulk_create(
+        ExerciseRelation(from_exercise=exercise, to_exercise_id=ids[rel["exercise"]], relation=rel["relation"])
+        for rel in related
+    )
+
+
+def _record_as(exercise: Exercise, *, by: AbstractBaseUser | None, via: str) -> None:
+    """Tell django-simple-history who makes the next save and through what.
+
+    Set explicitly rather than left to its middleware: a bearer-token request
+    is authenticated by DRF inside the view, and load_catalog has no request.
+    """
+    exercise._history_user = by if by is not None and by.is_authenticated else None
+    exercise._change_reason = via
+
+
+# Editing through the API ----------------------------------------------------------
+
+
+def _check_if_match(exercise: Exercise, if_match: str | None) -> None:
+    """The client must hold the exercise's current version: `If-Match` names it (428 without, 412 when stale).
+
+    Any strong ETag that carries the exercise's tag (`Exercise.tag`) matches,
+    whatever else it says: the detail ETag also carries the catalog version,
+    and a change elsewhere in the catalog does not make an edit of this
+    exercise stale.
+    """
+    if not if_match or not if_match.strip():
+        raise PreconditionRequired
+    tags = parse_etags(if_match)
+    if tags == ["*"]:
+        return
+    mine = re.compile(rf"(?<![\w-]){re.escape(exercise.tag)}(?!\w)")
+    if not any(tag.startswith('"') and mine.search(tag) for tag in tags):
+        raise StaleWrite
+
+
+def _check_new_content(
+    content: Any, *, where: str, lookups: dict[str, dict], ids: dict[str, int], extra: list[Problem]
+) -> dict[str, Any]:
+    """`check_exercise` against the database's vocabularies and exercises, plus the caller's own problems."""
+    issues = list(extra)
+    try:
+        data = check_exercise(content, catalog_vocabularies(lookups), where, exercises=set(ids))
+    except ContentError as exc:
+        issues = [*exc.issues, *issues]
+    if issues:
+        raise ContentError(issues)
+    return data
+
+
+@transaction.atomic
+def exercise_create(*, content: dict[str, Any], by: AbstractBaseUser | None = None) -> Exercise:
+    """Add an exercise from content in the data-file shape, checked by the rules load_catalog applies.
+
+    Raises ContentError naming each offending field (a taken slug included);
+    nothing is stored then. The exercise has no data file behind it
+    (`source_hash` empty), so load_catalog leaves it alone until a file of the
+    same slug appears.
+    """
+    lookups = vocabulary_lookups()
+    ids = dict(Exercise.objects.values_list("slug", "pk"))
+    slug = content.get("slug").strip() if isinstance(content.get("slug"), str) else None
+    where = f"exercise '{slug}'"
+    taken = Problem(where, "slug", "slug_taken", f"'{slug}' is already the slug of an exercise")
+    data = _check_new_content(content, where=where, lookups=lookups, ids=ids, extra=[taken] if slug in ids else [])
+    data["source_hash"] = ""
+    try:
+        with transaction.atomic():
+            exercise = _exercise_write(Exercise(slug=data["slug"]), data, lookups, by=by, via=choices.EditSource.API)
+    except IntegrityError:
+        if not Exercise.objects.filter(slug=data["slug"]).exists():
+            raise
+        raise ContentError([taken]) from None  # created by someone else since `ids` was read
+    _relations_write(exercise, data["related"], ids)
+    catalog_version_bump()
+    return exercise
+
+
+@transaction.atomic
+def exercise_update(
+    *, exercise: Exercise, changes: dict[str, Any], if_match: str | None, by: AbstractBaseUser | None = None
+) -> Exercise:
+    """Change an exercise: `changes` is a JSON merge patch (RFC 7396) of its content in the data-file shape.
+
+    The exercise's current content is rebuilt from its rows, the patch merged
+    into it (mappings merge, lists and values replace, null removes), and the
+    whole result checked by the rules load_catalog applies. The slug cannot
+    change: clients and logged holds name the exercise by it. A patch that
+    changes nothing writes nothing (same version, no history record).
+    """
+    locked = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    _check_if_match(locked, if_match)
+    current = exercise_as_content(exercise_detail().get(pk=locked.pk))
+    merged = merge_patch(current, changes)
+    lookups = vocabulary_lookups()
+    ids = dict(Exercise.objects.values_list("slug", "pk"))
+    where = f"exercise '{locked.slug}'"
+    renamed = []
+    if isinstance(merged.get("slug"), str) and merged["slug"].strip() not in ("", locked.slug):
+        renamed.append(
+            Problem(where, "slug", "slug_immutable", f"cannot change: this exercise is '{locked.slug}' for good")
+        )
+    data = _check_new_content(merged, where=where, lookups=lookups, ids=ids, extra=renamed)
+    if canonical_content(data) == current:
+        return locked
+    data["source_hash"] = locked.source_hash  # load_catalog rewrites it only when its file changes
+    _exercise_write(locked, data, lookups, by=by, via=choices.EditSource.API)
+    _relations_write(locked, data["related"], ids)
+    catalog_version_bump()
+    return locked
+
+
+@transaction.atomic
+def exercise_retire(
+    *, exercise: Exercise, by: AbstractBaseUser | None = None, via: str = choices.EditSource.API
+) -> Exercise:
+    """Take an exercise out of the public list, for good; its slug keeps answering.
+
+    Logged holds keep pointing at it (the database refuses to delete an
+    exercise they use), and a phone that still knows it can read and plan it.
+    Retiring a retired exercise changes nothing.
+    """
+    locked = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    if locked.retired_at is not None:
+        return locked
+    locked.retired_at = timezone.now()
+    locked.version += 1
+    _record_as(locked, by=by, via=via)
+    locked.save(update_fields=["retired_at", "version", "updated_at"])
+    catalog_version_bump()
+    return locked
+
+
+@transaction.atomic
+def exercise_edited_in_admin(
+    *, exercise: Exercise, created: bool, retirement_changed: bool, by: AbstractBaseUser | None
+) -> None:
+    """Record an edit the admin made to an exercise's row and inlines, as `_exercise_write` would.
+
+    The admin saves the row, then its inlines; only then is the whole content
+    known. The admin skips history on a change's first save, and this records
+    the new version once everything is written, unless neither the content nor
+    `retired_at` (the only field outside the content) changed. A new exercise
+    keeps its creation record, completed with its content.
+    """
+    locked = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    content = exercise_as_content(exercise_detail().get(pk=locked.pk))
+    if created:
+        Exercise.objects.filter(pk=locked.pk).update(content=content)
+        locked.history.filter(history_type="+").update(content=content, history_change_reason=choices.EditSource.ADMIN)
+        return
+    if not retirement_changed and content == locked.content:
+        return
+    locked.content = content
+    locked.version += 1
+    _record_as(locked, by=by, via=choices.EditSource.ADMIN)
+    locked.save()

@@ -46,7 +46,7 @@ class UserManager(BaseUserManager):
         if not email:
             raise ValueError("An email address is required.")
         role = fields.setdefault("role", choices.Role.CLIENT)
-        fields.setdefault("is_staff", role == choices.Role.STAFF)
+        fields.setdefault("is_staff", role in (choices.Role.TRAINER, choices.Role.STAFF))  # trainers use the panel
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)

@@ -1,10 +1,19 @@
-"""Catalog API serializers (read-only: the catalog is edited in the admin and by load_catalog)."""
+"""Catalog API serializers: the public read side, and the editors' write side and history."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from catalog import choices
+from catalog.content import FORMAT_VERSION
 from catalog.models import (
+    HOLD_SECONDS,
+    HOLDS_PER_SIDE,
+    INTENSITY,
+    NAME_MAX_LENGTH,
+    REST_SECONDS,
+    SLUG_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
     BodyRegion,
     Contraindication,
     Dose,
@@ -187,7 +196,7 @@ class ExerciseDetailSerializer(ExerciseListSerializer):
         fields = [
             *ExerciseListSerializer.Meta.fields, "description", "muscles", "equipment", "progression_rule",
             "steps", "tips", "common_mistakes", "faq", "doses", "pnf", "stop_signs", "contraindications",
-            "related", "cues", "sources", "assumptions", "updated_at",
+            "related", "cues", "sources", "assumptions", "retired_at", "updated_at",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -276,3 +285,138 @@ class ExercisePlanSerializer(serializers.Serializer):
     stop_signs = StopSignBriefSerializer(many=True, help_text="Stop at once if any of these appears.")
     sides = PlanSideSerializer(many=True)
     total_seconds = serializers.IntegerField()
+
+
+# Editing --------------------------------------------------------------------------
+#
+# The write side takes an exercise in the shape of its data file
+# (catalog/data/README.md), as JSON. The rules are the data files' own
+# (`catalog.content.check_exercise`, run by the services), so these serializers
+# only describe the shape for the schema: their fields are documentation, and
+# `ExerciseWriteSerializer` checks no more than "a JSON object".
+
+
+def _slugs(help_text: str, **kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.SlugField(), help_text=help_text, **kwargs)
+
+
+class ExerciseWriteEquipmentSerializer(serializers.Serializer):
+    required = _slugs("Equipment slugs the exercise cannot be done without; partner stretches list `partner`.",
+                      required=False)  # fmt: skip
+    optional = _slugs("Equipment slugs that help; none may also be required.", required=False)
+
+
+class ExerciseWriteStepSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(
+        choices=choices.StepPhase.choices, help_text="Setup before execution before release."
+    )
+    instruction = serializers.CharField()
+    checkpoint = serializers.CharField(required=False, help_text="What correct form looks like at this step.")
+
+
+class ExerciseWriteFaqSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    answer = serializers.CharField()
+
+
+class ExerciseWriteDoseSerializer(serializers.Serializer):
+    goal = serializers.ChoiceField(choices=choices.Goal.choices, help_text="One dose per goal.")
+    holds_per_side = IntRangeSerializer(help_text=f"{HOLDS_PER_SIDE[0]}–{HOLDS_PER_SIDE[1]}, min ≤ max.")
+    hold_seconds = IntRangeSerializer(help_text=f"{HOLD_SECONDS[0]}–{HOLD_SECONDS[1]} s, min ≤ max.")
+    rest_seconds = serializers.IntegerField(min_value=REST_SECONDS[0], max_value=REST_SECONDS[1])
+    intensity_cap = serializers.IntegerField(
+        min_value=INTENSITY[0], max_value=INTENSITY[1], help_text="Not above `target_intensity.max`."
+    )
+
+
+class ExerciseWritePnfSerializer(serializers.Serializer):
+    contract_seconds = IntRangeSerializer()
+    relax_seconds = IntRangeSerializer()
+    assisted_hold_seconds = IntRangeSerializer()
+    rest_seconds = serializers.IntegerField(min_value=REST_SECONDS[0], max_value=REST_SECONDS[1])
+    repetitions_per_side = IntRangeSerializer()
+
+
+class ExerciseWriteRelatedSerializer(serializers.Serializer):
+    exercise = serializers.SlugField(help_text="The slug of another exercise, which must exist.")
+    relation = serializers.ChoiceField(choices=choices.Relation.choices)
+
+
+class ExerciseWriteSerializer(serializers.Serializer):
+    """An exercise in the shape of its data file, as JSON; the rules are those of `load_catalog`.
+
+    `PATCH` takes any part of it as a JSON merge patch (RFC 7396).
+    """
+
+    format_version = serializers.IntegerField(
+        required=False, min_value=FORMAT_VERSION, max_value=FORMAT_VERSION, help_text="May be left out."
+    )
+    slug = serializers.SlugField(max_length=SLUG_MAX_LENGTH, help_text="Lowercase words joined by `-`; never changes.")
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
+    description = serializers.CharField()
+    difficulty = serializers.ChoiceField(choices=choices.Difficulty.choices)
+    position = serializers.ChoiceField(choices=choices.Position.choices)
+    technique = serializers.ChoiceField(choices=choices.Technique.choices)
+    assistance = serializers.ChoiceField(choices=choices.Assistance.choices)
+    laterality = serializers.ChoiceField(choices=choices.Laterality.choices)
+    body_region = serializers.SlugField(help_text="A body-region slug.")
+    primary_muscles = _slugs("Muscle slugs, at least one.")
+    secondary_muscles = _slugs("Muscle slugs, none of them primary.", required=False)
+    equipment = ExerciseWriteEquipmentSerializer(required=False)
+    target_intensity = IntRangeSerializer(help_text=f"{INTENSITY[0]}–{INTENSITY[1]} perceived intensity, min ≤ max.")
+    progression_rule = serializers.CharField()
+    use_cases = serializers.ListField(
+        child=serializers.ChoiceField(choices=choices.UseCase.choices), help_text="At least one."
+    )
+    stop_signs = _slugs("Stop-sign slugs, at least one.")
+    contraindications = _slugs("Contraindication slugs.", required=False)
+    steps = ExerciseWriteStepSerializer(many=True, help_text="At least one, in order.")
+    tips = serializers.ListField(child=serializers.CharField(), required=False)
+    common_mistakes = serializers.ListField(child=serializers.CharField(), required=False)
+    faq = ExerciseWriteFaqSerializer(many=True, required=False)
+    doses = ExerciseWriteDoseSerializer(many=True, help_text="At least one; one per goal.")
+    pnf = ExerciseWritePnfSerializer(
+        required=False, allow_null=True, help_text="Required for `pnf_contract_relax` exercises, refused otherwise."
+    )
+    cues = CuesSerializer(help_text="`hold` and `rest` always; `contract` and `relax` too for PNF.")
+    related = ExerciseWriteRelatedSerializer(many=True, required=False)
+    sources = serializers.ListField(child=serializers.CharField(), required=False)
+    assumptions = serializers.CharField(required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        """Pass the object through as sent: `check_exercise` judges it, field by field."""
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        "The body must be a JSON object: an exercise in its data-file shape."
+                    ]
+                },
+                code="invalid",
+            )
+        return dict(data)
+
+
+class CatalogEditorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+
+
+class ExerciseHistoryEntrySerializer(serializers.Serializer):
+    """One recorded change of an exercise, compared with the change before it."""
+
+    version = serializers.IntegerField(
+        help_text="The exercise's version after this change (the `e…-<version>` in its ETag)."
+    )
+    change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changed_at = serializers.DateTimeField()
+    changed_by = CatalogEditorSerializer(allow_null=True, help_text="Null for load_catalog and migrations.")
+    via = serializers.CharField(help_text="`api`, `admin`, `load_catalog` or `migration`.")
+    changed_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="The exercise's own fields that changed (e.g. `name`, `retired_at`)."
+    )
+    changed_content = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Top-level keys of the content (data-file shape) that changed, e.g. `doses`, `steps`.",
+    )

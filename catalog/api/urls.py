@@ -1,3 +1,4 @@
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -10,4 +11,11 @@ router.register("equipment", views.EquipmentViewSet, basename="equipment")
 router.register("stop-signs", views.StopSignViewSet, basename="stop-sign")
 router.register("contraindications", views.ContraindicationViewSet, basename="contraindication")
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(
+        rf"^exercises/(?P<slug>{views.SLUG_REGEX})/history/$",
+        views.ExerciseHistoryView.as_view(),
+        name="exercise-history",
+    ),
+    *router.urls,
+]

@@ -1,21 +1,57 @@
-"""Catalog API: read-only, public, cacheable (ETag keyed on the catalog version)."""
+"""Catalog API: public, cacheable reads (ETag keyed on the catalog version), and editing for catalog editors."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from catalog import selectors
+from catalog import selectors, services
+from catalog.content import ContentError
 from catalog.filters import ExerciseFilter
+from catalog.models import Exercise
 from stretchapi.api.conditional import VersionETagMixin
 
 from . import serializers
+from .permissions import CanEditCatalog, CanReadCatalogHistory
 
 SLUG_REGEX = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+TAG_EDITING = "catalog-editing"
+EDIT_ACTIONS = {"create", "partial_update", "retire"}
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "The ETag of the exercise as you last read it (from its detail, or from the answer to your last write). "
+        "Without it: 428 `precondition_required`. When the exercise changed since: 412 `stale_write`."
+    ),
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The exercise's new ETag: send it in If-Match to change the exercise again.",
+)
+FORBIDDEN = OpenApiResponse(description="Signed in without the 'Can edit the catalog' permission.")
+
+
+def as_validation_error(exc: ContentError) -> exceptions.ValidationError:
+    """Content problems as the API's 400, each under its field path (`doses[0].hold_seconds`)."""
+    detail: dict[str, list[exceptions.ErrorDetail]] = {}
+    for issue in exc.issues:
+        field = issue.field or api_settings.NON_FIELD_ERRORS_KEY
+        detail.setdefault(field, []).append(exceptions.ErrorDetail(issue.message, code=issue.code))
+    return exceptions.ValidationError(detail)
 
 
 class CatalogViewMixin(VersionETagMixin):
@@ -29,23 +65,52 @@ class CatalogViewMixin(VersionETagMixin):
 
 @extend_schema_view(
     list=extend_schema(operation_id="exercise_list", summary="List exercises", tags=["catalog"]),
-    retrieve=extend_schema(operation_id="exercise_retrieve", summary="Everything about one exercise", tags=["catalog"]),
+    retrieve=extend_schema(
+        operation_id="exercise_retrieve",
+        summary="Everything about one exercise",
+        description=(
+            "Retired exercises (`retired_at` set) are left out of the list but answer here. "
+            "The ETag follows both the catalog and this exercise: use it for conditional GET, "
+            "and send it in If-Match to change the exercise."
+        ),
+        tags=["catalog"],
+    ),
 )
-class ExerciseViewSet(CatalogViewMixin, viewsets.ReadOnlyModelViewSet):
+class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Exercises: anyone reads them; catalog editors create, change and retire them.
+
+    The detail's ETag is `"v<catalog version>.e<id>-<exercise version>-<format>"`:
+    the catalog part keeps conditional GET right when a name it shows changes
+    elsewhere (a muscle, a related exercise); the exercise part is what
+    If-Match checks, so an edit is stale only when this exercise changed.
+    """
+
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     filterset_class = ExerciseFilter
-    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter, OrderingFilter]
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, SearchFilter, OrderingFilter]
     search_fields = ["name", "summary", "description"]
     ordering_fields = ["name", "slug", "difficulty", "updated_at"]
     ordering = ["name"]
+    etag_exercise: Exercise | None = None
+
+    def get_permissions(self):
+        if self.action in EDIT_ACTIONS:
+            return [CanEditCatalog()]
+        return super().get_permissions()
 
     def get_queryset(self):
         if self.action == "list":
             return selectors.exercise_list()
         if self.action == "plan":
             return selectors.exercise_plan_source()
+        if self.action in EDIT_ACTIONS:
+            return Exercise.objects.all()
         return selectors.exercise_detail()
+
+    def filter_queryset(self, queryset):
+        # The list's filters narrow what is listed; they must not turn a write into a 404.
+        return queryset if self.action in EDIT_ACTIONS else super().filter_queryset(queryset)
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -53,6 +118,98 @@ class ExerciseViewSet(CatalogViewMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "plan":
             return serializers.ExercisePlanSerializer
         return serializers.ExerciseDetailSerializer
+
+    def get_content_version(self) -> str:
+        version = super().get_content_version()
+        return f"{version}.{self.etag_exercise.tag}" if self.etag_exercise is not None else version
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        self.etag_exercise = self.get_object()
+        return Response(self.get_serializer(self.etag_exercise).data)
+
+    def _written(self, request: Request, exercise: Exercise, status_code: int = status.HTTP_200_OK) -> Response:
+        """The exercise as it now is, with the ETag a GET of it would carry."""
+        self.etag_exercise = selectors.exercise_detail().get(pk=exercise.pk)
+        headers = {"ETag": f'"v{self.get_content_version()}-{request.accepted_renderer.format}"'}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = request.build_absolute_uri(
+                reverse("exercise-detail", kwargs={"slug": self.etag_exercise.slug})
+            )
+        return Response(serializers.ExerciseDetailSerializer(self.etag_exercise).data, status_code, headers=headers)
+
+    @extend_schema(
+        operation_id="exercise_create",
+        summary="Add an exercise",
+        description=(
+            "The body is an exercise in the shape of its data file (catalog/data/README.md) as JSON, checked by the "
+            "rules `load_catalog` applies: known vocabulary slugs, min ≤ max, intensity caps within the target, "
+            "a PNF block exactly for PNF exercises, related exercises that exist, a slug not yet taken. "
+            "Each problem is a 400 `errors` entry naming its field path (`doses[0].hold_seconds`); nothing is stored."
+        ),
+        tags=[TAG_EDITING],
+        request=serializers.ExerciseWriteSerializer,
+        parameters=[ETAG_HEADER],
+        responses={201: serializers.ExerciseDetailSerializer, 403: FORBIDDEN},
+    )
+    def create(self, request: Request) -> Response:
+        body = serializers.ExerciseWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            exercise = services.exercise_create(content=body.validated_data, by=request.user)
+        except ContentError as exc:
+            raise as_validation_error(exc) from exc
+        return self._written(request, exercise, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="exercise_update",
+        summary="Change an exercise",
+        description=(
+            "A JSON merge patch (RFC 7396) of the exercise's content in its data-file shape: top-level keys you "
+            "send replace the stored ones, mappings (`equipment`, `target_intensity`, `pnf`, `cues`) merge key by "
+            "key, lists replace whole, and `null` removes. The result is checked whole, by the rules of "
+            "`exercise_create`; the slug cannot change. Needs the exercise's current ETag in If-Match."
+        ),
+        tags=[TAG_EDITING],
+        request=serializers.ExerciseWriteSerializer,
+        parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
+        responses={
+            200: serializers.ExerciseDetailSerializer,
+            403: FORBIDDEN,
+            412: OpenApiResponse(description="The exercise changed since its ETag was read (`stale_write`)."),
+            428: OpenApiResponse(description="If-Match is missing (`precondition_required`)."),
+        },
+    )
+    def partial_update(self, request: Request, slug: str) -> Response:
+        exercise = self.get_object()
+        body = serializers.ExerciseWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            exercise = services.exercise_update(
+                exercise=exercise,
+                changes=body.validated_data,
+                if_match=request.headers.get("If-Match"),
+                by=request.user,
+            )
+        except ContentError as exc:
+            raise as_validation_error(exc) from exc
+        return self._written(request, exercise)
+
+    @extend_schema(
+        operation_id="exercise_retire",
+        summary="Retire an exercise",
+        description=(
+            "The exercise leaves the public list for good, but its detail and plan keep answering: logged sessions "
+            "and phones that know it still refer to it. Retiring a retired exercise changes nothing."
+        ),
+        tags=[TAG_EDITING],
+        request=None,
+        parameters=[ETAG_HEADER],
+        responses={200: serializers.ExerciseDetailSerializer, 403: FORBIDDEN},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def retire(self, request: Request, slug: str) -> Response:
+        exercise = services.exercise_retire(exercise=self.get_object(), by=request.user)
+        return self._written(request, exercise)
 
     @extend_schema(
         operation_id="exercise_plan",
@@ -74,6 +231,37 @@ class ExerciseViewSet(CatalogViewMixin, viewsets.ReadOnlyModelViewSet):
         dose = next(d for d in exercise.doses.all() if d.goal == query.validated_data["goal"])
         plan = selectors.exercise_plan(exercise=exercise, dose=dose, side=query.validated_data.get("side"))
         return Response(serializers.ExercisePlanSerializer(plan).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="exercise_history",
+        summary="Every recorded change of an exercise",
+        description=(
+            "Newest first: who changed the exercise (null for load_catalog), when, through what, and what changed — "
+            "its own fields, and the top-level keys of its content (`doses`, `steps`, …). For catalog editors, and "
+            "staff who may view exercises."
+        ),
+        tags=[TAG_EDITING],
+        responses={200: serializers.ExerciseHistoryEntrySerializer(many=True), 403: FORBIDDEN},
+    )
+)
+class ExerciseHistoryView(generics.ListAPIView):
+    """An exercise's history; private (no catalog ETag, no public caching)."""
+
+    permission_classes = [CanReadCatalogHistory]
+    serializer_class = serializers.ExerciseHistoryEntrySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Exercise.history.none()
+        return selectors.exercise_history(exercise=get_object_or_404(Exercise, slug=self.kwargs["slug"]))
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        entries = selectors.exercise_history_entries(list(page))
+        return self.get_paginated_response(self.get_serializer(entries, many=True).data)
 
 
 class VocabularyViewSet(CatalogViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

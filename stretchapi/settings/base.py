@@ -114,7 +114,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["stretchapi.api.parsers.JSONParser"],
     # Bearer tokens first: its WWW-Authenticate challenge makes anonymous
     # requests to private endpoints a 401. Session login serves the browsable API.
     "DEFAULT_AUTHENTICATION_CLASSES": [

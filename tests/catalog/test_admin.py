@@ -1,13 +1,11 @@
 """Staff edit the whole catalog in the admin."""
 
-import json
-
 import pytest
-from django import forms
 from django.urls import reverse
 
 from catalog.models import Exercise
 from catalog.selectors import catalog_version_number
+from tests.admin_forms import unchanged_change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -35,36 +33,10 @@ def test_exercise_change_page_shows_every_inline(admin_client):
     }  # fmt: skip
 
 
-def _management_and_inline_data(response) -> dict:
-    """The POST body the change form would send back unchanged."""
-    data = {}
-    form = response.context["adminform"].form
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        if isinstance(field, forms.JSONField):
-            data[name] = json.dumps(value)
-        elif isinstance(value, list):
-            data[name] = [getattr(v, "pk", v) for v in value]
-        else:
-            data[name] = value
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for key, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{key}"] = value
-        for index, subform in enumerate(formset.forms):
-            for name in subform.fields:
-                value = subform[name].value()
-                if value is not None:
-                    data[f"{formset.prefix}-{index}-{name}"] = getattr(value, "pk", value)
-    return data
-
-
 def test_editing_a_dose_in_the_admin_saves_it_and_moves_the_catalog_version(admin_client):
     exercise = Exercise.objects.get(slug="leg-swings")
     url = reverse("admin:catalog_exercise_change", args=[exercise.pk])
-    data = _management_and_inline_data(admin_client.get(url))
+    data = unchanged_change_form(admin_client.get(url))
     data["doses-0-hold_seconds_max"] = 35
     version = catalog_version_number()
 
@@ -78,7 +50,7 @@ def test_editing_a_dose_in_the_admin_saves_it_and_moves_the_catalog_version(admi
 def test_admin_refuses_an_impossible_dose(admin_client):
     exercise = Exercise.objects.get(slug="leg-swings")
     url = reverse("admin:catalog_exercise_change", args=[exercise.pk])
-    data = _management_and_inline_data(admin_client.get(url))
+    data = unchanged_change_form(admin_client.get(url))
     data["doses-0-hold_seconds_min"] = 50
     data["doses-0-hold_seconds_max"] = 10
 

@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from sessions.models import DeviceToken, StretchSession, User
+from sessions import services
+from sessions.models import Alert, DeviceToken, StretchSession, User
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
 
@@ -107,7 +108,7 @@ def test_user_add_page_asks_for_email_role_and_password(admin_client):
     ]
 
 
-@pytest.mark.parametrize(("role", "is_staff"), [("client", False), ("trainer", False), ("staff", True)])
+@pytest.mark.parametrize(("role", "is_staff"), [("client", False), ("trainer", True), ("staff", True)])
 def test_user_added_in_the_admin_gets_a_hashed_password_and_a_lowercased_email(admin_client, role, is_staff):
     response = admin_client.post(
         reverse("admin:stretch_sessions_user_add"),
@@ -351,3 +352,48 @@ def test_sessions_cannot_be_added_or_deleted_in_the_admin(admin_client, client_u
 
     assert (add.status_code, delete.status_code) == (403, 403)
     assert StretchSession.objects.filter(pk=session.pk, deleted_at__isnull=True).exists()
+
+
+# The trainer's side, for staff -------------------------------------------------------------------
+
+
+def test_the_trainers_side_is_registered(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+
+    models = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+    assert {"Alert", "TrainerLink", "TrainerInvitation", "AccessLogEntry"} <= models
+
+
+@pytest.fixture
+def linked(client_user, trainer):
+    """A consent link made by invitation, a flagged session (one alert), and a trainer's read of it."""
+    link = services.invitation_accept(client=client_user, code=services.invitation_create(trainer=trainer).code)
+    upload_session(client_user)
+    services.access_record(trainer=trainer, client=client_user, resource="sessions", path="/somewhere/")
+    return link
+
+
+@pytest.mark.parametrize("model", ["trainerlink", "trainerinvitation", "accesslogentry"])
+def test_links_invitations_and_the_access_log_are_read_only_for_staff(admin_client, linked, model):
+    changelist = admin_client.get(reverse(f"admin:stretch_sessions_{model}_changelist"))
+    row = changelist.context["cl"].result_list[0]
+    change = admin_client.get(reverse(f"admin:stretch_sessions_{model}_change", args=[row.pk]))
+    add = admin_client.get(reverse(f"admin:stretch_sessions_{model}_add"))
+    delete = admin_client.post(reverse(f"admin:stretch_sessions_{model}_delete", args=[row.pk]), {"post": "yes"})
+
+    assert (changelist.status_code, change.status_code, add.status_code, delete.status_code) == (200, 200, 403, 403)
+    assert len(changelist.context["cl"].result_list) == 1
+    assert change.context["has_change_permission"] is False
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_staff_acknowledge_an_alert_from_its_page(admin_client, linked):
+    alert = Alert.objects.get()
+
+    response = admin_client.post(
+        reverse("admin:stretch_sessions_alert_change", args=[alert.pk]), {"note": "Checked by staff."}
+    )
+
+    alert.refresh_from_db()
+    assert response.status_code == 302
+    assert (alert.acknowledged_by.email, alert.note) == ("admin@example.com", "Checked by staff.")

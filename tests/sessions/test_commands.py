@@ -23,7 +23,7 @@ def create_user(*args: str, **options) -> str:
 # create_user ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "is_staff"), [("client", False), ("trainer", False), ("staff", True)])
+@pytest.mark.parametrize(("role", "is_staff"), [("client", False), ("trainer", True), ("staff", True)])
 def test_create_user_creates_an_account_of_each_role(role, is_staff):
     out = create_user("--role", role, "--email", f"{role}@example.com", "--password", PASSWORD)
 
@@ -39,10 +39,17 @@ def test_create_user_creates_an_account_of_each_role(role, is_staff):
     assert out.startswith(f"Created {role} account {role}@example.com (id {user.pk}).")
 
 
-def test_create_user_says_a_staff_account_may_use_the_admin():
-    out = create_user("--role", "staff", "--email", "staff@example.com", "--password", PASSWORD)
+@pytest.mark.parametrize("role", ["staff", "trainer"])
+def test_create_user_says_staff_and_trainer_accounts_may_use_the_admin(role):
+    out = create_user("--role", role, "--email", f"{role}@example.com", "--password", PASSWORD)
 
     assert out.strip().endswith("It may sign in to the admin.")
+
+
+def test_create_user_does_not_offer_the_admin_to_a_client():
+    out = create_user("--role", "client", "--email", "client@example.com", "--password", PASSWORD)
+
+    assert "admin" not in out
 
 
 def test_create_user_stores_the_display_name_and_a_lowercased_email():

@@ -44,8 +44,8 @@ def test_404_for_a_page_past_the_end(api_client):
     assert_problem(api_client.get("/api/v1/exercises/", {"page": 99}), 404, "not_found")
 
 
-def test_405_for_a_write_to_the_read_only_catalog(api_client):
-    response = api_client.post("/api/v1/exercises/", {"name": "x"}, format="json")
+def test_405_for_a_write_to_a_read_only_vocabulary(api_client):
+    response = api_client.post("/api/v1/muscles/", {"name": "x"}, format="json")
 
     assert_problem(response, 405, "method_not_allowed")
     assert "GET" in response["Allow"]
@@ -87,3 +87,10 @@ def test_health_reports_ok(api_client):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("text", ['"\\ud800"', '{"\\udfff": 1}'])
+def test_a_lone_surrogate_in_json_is_a_parse_error(as_client, text):
+    response = as_client.post("/api/v1/sessions/", f'{{"id": "x", "goal": {text}}}', content_type="application/json")
+
+    assert_problem(response, 400, "parse_error")

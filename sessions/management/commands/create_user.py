@@ -21,7 +21,7 @@ PASSWORD_ENV = "STRETCHAPI_PASSWORD"  # noqa: S105 (the variable's name, not a p
 
 class Command(BaseCommand):
     help = (
-        "Create a client, trainer or staff account. Staff may sign in to the admin. "
+        "Create a client, trainer or staff account. Trainers and staff may sign in to the admin panel. "
         f"Without --password, the password is read from the environment variable {PASSWORD_ENV}."
     )
 
