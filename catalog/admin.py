@@ -1,4 +1,6 @@
-"""Staff edit the whole catalog here. Every save moves the catalog version, so ETags change.
+"""Staff edit the whole catalog here, and catalog editors (`catalog.edit_catalog`, the
+"Catalog editors" group) edit exercises with their inlines and read the vocabularies
+they pick from. Every save moves the catalog version, so ETags change.
 
 An exercise's edits are recorded like the API's (a new version, a content
 snapshot, a history record naming the user: see the History button). An
@@ -29,7 +31,56 @@ class CatalogVersionAdminMixin:
         catalog_version_bump()
 
 
-class OrderedInline(admin.TabularInline):
+EDIT_CATALOG = "catalog.edit_catalog"
+
+
+def _is_editor(request) -> bool:
+    return request.user.is_active and request.user.is_staff and request.user.has_perm(EDIT_CATALOG)
+
+
+class EditorInlineAccess:
+    """An exercise's inline rows: catalog editors add, change and remove them with the exercise."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_delete_permission(request, obj)
+
+
+class EditorExerciseAccess:
+    """Catalog editors create, change and retire exercises; deleting one stays with Django's permission."""
+
+    def has_module_permission(self, request) -> bool:
+        return _is_editor(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return _is_editor(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_change_permission(request, obj)
+
+
+class EditorVocabularyAccess:
+    """Catalog editors read the vocabularies (their pickers need it); changing one stays with staff."""
+
+    def has_module_permission(self, request) -> bool:
+        return _is_editor(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _is_editor(request) or super().has_view_permission(request, obj)
+
+
+class OrderedInline(EditorInlineAccess, admin.TabularInline):
     extra = 0
     ordering = ["position"]
 
@@ -51,34 +102,34 @@ class FaqEntryInline(OrderedInline):
     model = models.FaqEntry
 
 
-class DoseInline(admin.TabularInline):
+class DoseInline(EditorInlineAccess, admin.TabularInline):
     model = models.Dose
     extra = 0
 
 
-class PnfProtocolInline(admin.StackedInline):
+class PnfProtocolInline(EditorInlineAccess, admin.StackedInline):
     model = models.PnfProtocol
     extra = 0
     max_num = 1
 
 
-class ExerciseMuscleInline(admin.TabularInline):
+class ExerciseMuscleInline(EditorInlineAccess, admin.TabularInline):
     model = models.ExerciseMuscle
     extra = 0
     autocomplete_fields = ["muscle"]
 
 
-class ExerciseEquipmentInline(admin.TabularInline):
+class ExerciseEquipmentInline(EditorInlineAccess, admin.TabularInline):
     model = models.ExerciseEquipment
     extra = 0
 
 
-class ExerciseUseCaseInline(admin.TabularInline):
+class ExerciseUseCaseInline(EditorInlineAccess, admin.TabularInline):
     model = models.ExerciseUseCase
     extra = 0
 
 
-class ExerciseRelationInline(admin.TabularInline):
+class ExerciseRelationInline(EditorInlineAccess, admin.TabularInline):
     model = models.ExerciseRelation
     fk_name = "from_exercise"
     extra = 0
@@ -86,7 +137,7 @@ class ExerciseRelationInline(admin.TabularInline):
 
 
 @admin.register(models.Exercise)
-class ExerciseAdmin(CatalogVersionAdminMixin, SimpleHistoryAdmin):
+class ExerciseAdmin(EditorExerciseAccess, CatalogVersionAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "name", "slug", "difficulty", "technique", "assistance", "laterality", "body_region", "retired_at",
         "updated_at",
@@ -150,7 +201,7 @@ class ExerciseAdmin(CatalogVersionAdminMixin, SimpleHistoryAdmin):
         self.message_user(request, f"{retired} exercise(s) retired: gone from the public list, still readable by slug.")
 
 
-class VocabularyAdmin(CatalogVersionAdminMixin, admin.ModelAdmin):
+class VocabularyAdmin(EditorVocabularyAccess, CatalogVersionAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -8,14 +8,17 @@ Who sees what is decided by role, not by Django's model permissions:
   (except acknowledging an alert, which staff may do as in the API).
 - **trainers** see only their clients (the clients whose consent link is active,
   `selectors.trainer_client_ids`), those clients' sessions with their rows, and
-  their alerts, which they acknowledge here through the same service as the API.
+  their alerts, which they acknowledge here through the same service as the API,
+  and their programs (read-only: a program is assigned through the API, which
+  checks each dose against the catalog).
   They need no Django permissions for that, and no Django permission opens any
   other model of this app to them (device tokens, links, invitations, the access
   log, other people's accounts). Rows outside a trainer's clients are missing
   from lists, searches and autocompletes, and their pages (change, history,
   password) answer 404, as the API does. Like the API, every read of a client's
-  sessions or alerts lands in that client's access log. The catalog's admin keeps
-  Django's permissions: a trainer sees it only when granted them.
+  sessions, alerts or programs lands in that client's access log. The catalog's
+  admin opens exercises to catalog editors (`catalog.edit_catalog`, the "Catalog
+  editors" group) and otherwise keeps Django's permissions.
 
 Sessions are the client's own record and their safety flags are computed by
 the services that store them, so the admin shows holds, stop events and
@@ -35,6 +38,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.db.models import Count
 from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -48,6 +52,8 @@ from .models import (
     DeviceToken,
     Hold,
     Measurement,
+    Program,
+    ProgramItem,
     StopEvent,
     StretchSession,
     TrainerInvitation,
@@ -561,3 +567,39 @@ class AccessLogEntryAdmin(RecordAdmin):
     search_fields = ("trainer__email", "client__email")
     date_hierarchy = "at"
     show_full_result_count = False
+
+
+# Programs -----------------------------------------------------------------------
+
+
+class ProgramItemInline(ReadOnlyInline):
+    model = ProgramItem
+    fields = ("position", "exercise", "goal", "holds_per_side", "hold_seconds", "override_reason")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise")
+
+
+@admin.register(Program)
+class ProgramAdmin(AccessLoggedAdmin, RecordAdmin):
+    """Programs, read-only here: trainers assign them through the API, which checks each dose
+    against the catalog's range (or takes the stated override) and ends the client's previous one."""
+
+    for_trainers = True
+    client_lookup = "client"
+    access_resource = "programs"
+    list_display = ("client", "trainer", "sessions_per_week", "item_count", "created_at", "ended_at")
+    list_filter = (("ended_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("client", "trainer")
+    search_fields = ("client__email", "client__display_name", "trainer__email")
+    fields = ("client", "trainer", "sessions_per_week", "notes", "created_at", "ended_at")
+    readonly_fields = fields
+    inlines = [ProgramItemInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    @admin.display(description="exercises", ordering="item_count")
+    def item_count(self, program: Program) -> int:
+        return program.item_count

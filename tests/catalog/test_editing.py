@@ -875,3 +875,68 @@ def test_update_query_count_does_not_grow_with_the_exercise(as_editor, django_as
 
     assert response.status_code == 200
     assert response.json()["steps"][-1]["checkpoint"] == "The leg stays straight."
+
+
+# Catalog editors in the admin ------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor_panel(editor):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(editor)
+    return browser
+
+
+def test_a_catalog_editor_edits_an_exercise_with_its_inlines_in_the_admin(editor_panel, editor):
+    exercise = Exercise.objects.get(slug="leg-swings")
+    url = reverse("admin:catalog_exercise_change", args=[exercise.pk])
+    page = editor_panel.get(url)
+    data = unchanged_change_form(page)
+    data["doses-0-hold_seconds_max"] = 35
+
+    response = editor_panel.post(url, data)
+
+    exercise.refresh_from_db()
+    latest = exercise.history.latest()
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is True
+    assert {f.formset.prefix for f in page.context["inline_admin_formsets"]} >= {"steps", "doses"}
+    assert response.status_code == 302
+    assert exercise.content["doses"][0]["hold_seconds"]["max"] == 35
+    assert (latest.history_user, latest.history_change_reason) == (editor, "admin")
+
+
+def test_a_catalog_editor_reads_the_vocabularies_but_does_not_change_them(editor_panel):
+    muscles = editor_panel.get(reverse("admin:catalog_muscle_changelist"))
+    add_muscle = editor_panel.get(reverse("admin:catalog_muscle_add"))
+    picker = editor_panel.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "catalog", "model_name": "exercisemuscle", "field_name": "muscle", "term": "biceps-fem"},
+    )
+
+    assert (muscles.status_code, add_muscle.status_code, picker.status_code) == (200, 403, 200)
+    assert [row["text"] for row in picker.json()["results"]] == ["Biceps femoris"]
+
+
+def test_a_catalog_editor_cannot_delete_an_exercise_in_the_admin(editor_panel):
+    exercise = Exercise.objects.get(slug="leg-swings")
+
+    response = editor_panel.post(reverse("admin:catalog_exercise_delete", args=[exercise.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Exercise.objects.filter(pk=exercise.pk).exists()
+
+
+def test_a_trainer_outside_the_editors_group_gets_no_catalog_pages(make_user):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(make_user("coach@example.com", role="trainer"))
+    exercise = Exercise.objects.get(slug="leg-swings")
+
+    changelist = browser.get(reverse("admin:catalog_exercise_changelist"))
+    change = browser.get(reverse("admin:catalog_exercise_change", args=[exercise.pk]))
+
+    assert (changelist.status_code, change.status_code) == (403, 403)

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from catalog.models import Exercise
 from sessions import services
-from sessions.models import AccessLogEntry, Alert, StretchSession, User
+from sessions.models import AccessLogEntry, Alert, Program, StretchSession, User
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
 
@@ -32,6 +33,24 @@ def upload_session(client: User, *, stop_events: int = 1) -> StretchSession:
     response = bearer_client(client).post("/api/v1/sessions/", body, format="json")
     assert response.status_code == 201, response.content
     return StretchSession.objects.get(pk=body["id"])
+
+
+def assign_program(trainer: User, client: User) -> Program:
+    """Two items at the catalog's starting dose, the second overridden with a reason."""
+    hamstring, calf = (
+        Exercise.objects.get(slug="assisted-lying-hamstring-stretch"),
+        Exercise.objects.get(slug="leg-swings"),
+    )
+    return services.program_assign(
+        trainer=trainer,
+        client=client,
+        sessions_per_week=3,
+        items=[
+            {"exercise": hamstring, "goal": "general_flexibility", "holds_per_side": 2, "hold_seconds": 20},
+            {"exercise": calf, "goal": "mobility_warm_up", "holds_per_side": 1, "hold_seconds": 5,
+             "override_reason": "Short swings while the knee settles."},
+        ],
+    )  # fmt: skip
 
 
 def panel(user: User) -> Client:
@@ -59,6 +78,8 @@ def world(make_user):
     consent(trainer_b, client_b)
     session_a, session_b = upload_session(client_a), upload_session(client_b)
     return SimpleNamespace(
+        program_a=assign_program(trainer_a, client_a),
+        program_b=assign_program(trainer_b, client_b),
         trainer_a=trainer_a,
         trainer_b=trainer_b,
         client_a=client_a,
@@ -84,6 +105,7 @@ CHANGELISTS = {
     "user": reverse("admin:stretch_sessions_user_changelist"),
     "stretchsession": reverse("admin:stretch_sessions_stretchsession_changelist"),
     "alert": reverse("admin:stretch_sessions_alert_changelist"),
+    "program": reverse("admin:stretch_sessions_program_changelist"),
 }
 
 
@@ -107,12 +129,12 @@ def test_trainers_and_staff_sign_in_to_the_admin_and_clients_do_not(make_user, r
     assert (login.status_code, index.status_code) == expected
 
 
-def test_a_trainers_admin_index_offers_clients_sessions_and_alerts_only(as_trainer_a):
+def test_a_trainers_admin_index_offers_clients_sessions_alerts_and_programs_only(as_trainer_a):
     response = as_trainer_a.get(reverse("admin:index"))
 
     apps = {app["app_label"]: {m["object_name"] for m in app["models"]} for app in response.context["app_list"]}
     assert response.status_code == 200
-    assert apps == {"stretch_sessions": {"User", "StretchSession", "Alert"}}
+    assert apps == {"stretch_sessions": {"User", "StretchSession", "Alert", "Program"}}
 
 
 def test_a_trainer_with_django_permissions_still_does_not_reach_other_models(world):
@@ -283,7 +305,7 @@ def test_the_sessions_app_page_lists_only_the_trainers_models(as_trainer_a):
     response = as_trainer_a.get(reverse("admin:app_list", args=["stretch_sessions"]))
 
     models = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
-    assert models == {"User", "StretchSession", "Alert"}
+    assert models == {"User", "StretchSession", "Alert", "Program"}
 
 
 def test_after_the_client_ends_the_link_the_trainer_sees_nothing_of_them(world, as_trainer_a):
@@ -294,10 +316,11 @@ def test_after_the_client_ends_the_link_the_trainer_sees_nothing_of_them(world, 
         as_trainer_a.get(change_url("user", world.client_a.pk)).status_code,
         as_trainer_a.get(change_url("stretchsession", world.session_a.pk)).status_code,
         as_trainer_a.get(change_url("alert", world.alert_a.pk)).status_code,
+        as_trainer_a.get(change_url("program", world.program_a.pk)).status_code,
     ]
 
-    assert lists == {"user": [], "stretchsession": [], "alert": []}
-    assert pages == [404, 404, 404]
+    assert lists == {"user": [], "stretchsession": [], "alert": [], "program": []}
+    assert pages == [404, 404, 404, 404]
 
 
 # Acknowledging alerts ----------------------------------------------------------------------------
@@ -381,6 +404,44 @@ def test_the_alert_list_costs_the_same_queries_whatever_its_length(make_user, dj
     assert len(shown(response)) == alerts
 
 
+def test_a_trainers_program_list_holds_only_their_clients_programs(world, as_trainer_a):
+    response = as_trainer_a.get(CHANGELISTS["program"])
+
+    assert response.status_code == 200
+    assert [(p.pk, p.item_count) for p in shown(response)] == [(world.program_a.pk, 2)]
+    assert CLIENT_B not in response.content.decode()
+
+
+def test_a_clients_program_page_shows_its_items_and_overrides_read_only(world, as_trainer_a):
+    response = as_trainer_a.get(change_url("program", world.program_a.pk))
+    other = as_trainer_a.get(change_url("program", world.program_b.pk))
+    change = as_trainer_a.post(change_url("program", world.program_a.pk), {"sessions_per_week": 7})
+
+    [items] = [f.formset for f in response.context["inline_admin_formsets"]]
+    world.program_a.refresh_from_db()
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert len(items.forms) == 2
+    assert "Short swings while the knee settles." in response.content.decode()
+    assert (other.status_code, change.status_code) == (404, 403)
+    assert world.program_a.sessions_per_week == 3
+
+
+@pytest.mark.parametrize("programs", [2, 10])
+def test_the_program_list_costs_the_same_queries_whatever_its_length(make_user, django_assert_num_queries, programs):
+    trainer, client = make_user("trainer-a@example.com", role="trainer"), make_user(CLIENT_A)
+    consent(trainer, client)
+    for _ in range(programs):
+        assign_program(trainer, client)
+    browser = panel(trainer)
+
+    # session, user, the trainer's permissions and group permissions, the count, the page, the access log
+    with django_assert_num_queries(7):
+        response = browser.get(CHANGELISTS["program"])
+
+    assert len(shown(response)) == programs
+
+
 # The access log ----------------------------------------------------------------------------------
 
 
@@ -388,12 +449,14 @@ def test_a_trainers_reads_in_the_panel_land_in_the_clients_access_log(world, as_
     as_trainer_a.get(CHANGELISTS["stretchsession"])
     as_trainer_a.get(change_url("stretchsession", world.session_a.pk))
     as_trainer_a.get(CHANGELISTS["alert"])
+    as_trainer_a.get(change_url("program", world.program_a.pk))
 
     entries = AccessLogEntry.objects.order_by("id").values_list("trainer__email", "client__email", "resource", "path")
     assert list(entries) == [
         ("trainer-a@example.com", CLIENT_A, "sessions", CHANGELISTS["stretchsession"]),
         ("trainer-a@example.com", CLIENT_A, "sessions", change_url("stretchsession", world.session_a.pk)),
         ("trainer-a@example.com", CLIENT_A, "alerts", CHANGELISTS["alert"]),
+        ("trainer-a@example.com", CLIENT_A, "programs", change_url("program", world.program_a.pk)),
     ]
 
 
