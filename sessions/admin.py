@@ -186,12 +186,21 @@ class UserCreationForm(DjangoUserCreationForm):
 
 
 class UserChangeForm(DjangoUserChangeForm):
+    """A change of role carries the admin sign-in with it (trainers and staff sign in, clients do not),
+    unless the same save sets "staff status" by hand."""
+
     class Meta:
         model = User
         fields = "__all__"
 
     def clean_email(self) -> str:
         return _normalized_email(self.cleaned_data["email"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "role" in self.changed_data and "is_staff" not in self.changed_data and "role" in cleaned:
+            cleaned["is_staff"] = cleaned["role"] in (Role.TRAINER, Role.STAFF)
+        return cleaned
 
 
 @admin.register(User)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from sessions import services
 from sessions.models import Alert, DeviceToken, StretchSession, User
+from tests.admin_forms import unchanged_change_form
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
 
@@ -125,6 +126,38 @@ def test_user_added_in_the_admin_gets_a_hashed_password_and_a_lowercased_email(a
     assert (user.role, user.is_staff, user.is_superuser) == (role, is_staff, False)
     assert user.check_password("a-long-Passphrase-42")
     assert user.password != "a-long-Passphrase-42"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "is_staff"),
+    [("client", "trainer", True), ("trainer", "client", False), ("client", "staff", True)],
+)
+def test_changing_a_role_in_the_admin_carries_the_panel_sign_in_with_it(
+    admin_client, make_user, before, after, is_staff
+):
+    user = make_user("someone@example.com", role=before)
+    url = reverse("admin:stretch_sessions_user_change", args=[user.pk])
+    data = unchanged_change_form(admin_client.get(url))
+    data["role"] = after
+
+    response = admin_client.post(url, data)
+
+    user.refresh_from_db()
+    assert response.status_code == 302
+    assert (user.role, user.is_staff) == (after, is_staff)
+
+
+def test_staff_status_set_by_hand_in_the_same_save_wins_over_the_role(admin_client, make_user):
+    user = make_user("someone@example.com", role="trainer")
+    url = reverse("admin:stretch_sessions_user_change", args=[user.pk])
+    data = unchanged_change_form(admin_client.get(url))
+    data.update(role="staff")
+    del data["is_staff"]  # unticked by hand: an unticked checkbox is absent from the form's POST
+
+    admin_client.post(url, data)
+
+    user.refresh_from_db()
+    assert (user.role, user.is_staff) == ("staff", False)
 
 
 def test_user_add_refuses_a_weak_password(admin_client):
