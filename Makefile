@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres lint schema check clean
+.PHONY: install run test test-sqlite test-postgres test-faults lint schema check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test-sqlite: install
 
 test-postgres: install
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+## Fault tests against real servers (gunicorn + PostgreSQL): retry storm, database outage.
+test-faults: install
+	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

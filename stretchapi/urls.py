@@ -17,3 +17,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "stretchapi.api.middleware.server_error"

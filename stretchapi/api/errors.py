@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -76,6 +78,21 @@ class RequestTooLarge(ApiError):
     default_code = "request_too_large"
     title = "Request body too large."
     default_detail = "The request body is larger than the service accepts."
+
+
+class DatabaseUnavailable(ApiError):
+    """The database cannot be reached (down, restarting, connection lost): a retry will do."""
+
+    status_code = 503
+    default_code = "database_unavailable"
+    title = "Service unavailable."
+    default_detail = "The database cannot be reached. Try again shortly."
+    wait = 5  # seconds, sent as Retry-After
+
+
+# What a lost, refused or broken database connection raises: Django's wrappers,
+# and psycopg's own classes for anything that escapes them.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def problem(status: int, code: str, detail: str, *, title: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -144,6 +161,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = RequestTooLarge(f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        exc = database_unavailable(exc, context.get("request"))
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: let it reach Django's 500 handling (and the middleware)
 
@@ -167,6 +186,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return Response(_problem_for(exc, request), status=exc.status_code, headers=headers)
 
 
+def database_unavailable(exc: Exception, request) -> DatabaseUnavailable:
+    """Log a database failure (without a traceback: it is the database, not a bug) and name it for the client."""
+    logger.warning("Database unavailable for %s: %s", request.get_full_path() if request else "?", exc)
+    return DatabaseUnavailable()
+
+
 def problem_response(request: HttpRequest, status: int, code: str, detail: str) -> JsonResponse:
     """A problem document outside DRF (Django's own 404/500, the middleware)."""
     return JsonResponse(
@@ -174,3 +199,11 @@ def problem_response(request: HttpRequest, status: int, code: str, detail: str) 
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+def database_unavailable_response(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """The 503 for a database failure outside DRF's views, with the same body and Retry-After."""
+    error = database_unavailable(exc, request)
+    response = problem_response(request, error.status_code, error.default_code, str(error.detail))
+    response["Retry-After"] = str(error.wait)
+    return response

@@ -6,14 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .errors import ApiError
-
-
-class DatabaseUnavailable(ApiError):
-    status_code = 503
-    default_code = "database_unavailable"
-    title = "Service unavailable."
-    default_detail = "The database cannot be reached. Try again shortly."
+from .errors import database_unavailable
 
 
 class HealthView(APIView):
@@ -30,6 +23,6 @@ class HealthView(APIView):
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
-        except Exception as exc:  # any database failure means "not ready"
-            raise DatabaseUnavailable from exc
+        except Exception as exc:  # any database failure means "not ready": 503 with Retry-After
+            raise database_unavailable(exc, request) from exc
         return Response({"status": "ok"})

@@ -5,13 +5,20 @@ never reach a view: a URL that matches nothing (404), an exception that
 escapes a view (500), a request Django refuses before routing (400 for a bad
 Host, 413 for an oversized body). Django answers those with HTML pages; this
 middleware replaces such answers under /api/ with problem documents.
+
+A database that cannot be reached is a 503 with Retry-After, not a 500,
+wherever the failure happens: in a DRF view (the exception handler), in any
+other view (`process_exception`), or in a middleware (`server_error`, the
+project's handler500).
 """
 
+import sys
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.views import defaults
 
-from .errors import PROBLEM_CONTENT_TYPE, problem_response
+from .errors import DATABASE_UNAVAILABLE_ERRORS, PROBLEM_CONTENT_TYPE, database_unavailable_response, problem_response
 
 CODES = {
     400: ("bad_request", "The request could not be understood."),
@@ -41,3 +48,16 @@ class ProblemDetailsMiddleware:
                     replacement[header] = response[header]
             return replacement
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/") and isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+            return database_unavailable_response(request, exception)
+        return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it inside the `except` of an exception no view handled."""
+    exception = sys.exc_info()[1]
+    if request.path.startswith("/api/") and isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+        return database_unavailable_response(request, exception)
+    return defaults.server_error(request)

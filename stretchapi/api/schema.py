@@ -57,6 +57,11 @@ DESCRIPTIONS = {
     "413": "The request body is larger than the service accepts.",
     "415": "The request body is not `application/json`.",
     "500": "The service failed; the problem was logged.",
+    "503": "The database cannot be reached (`database_unavailable`): retry after `Retry-After` seconds.",
+}
+
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."},
 }
 
 
@@ -97,6 +102,7 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
                 responses.setdefault("404", _problem_response("404"))
             responses.setdefault("406", _problem_response("406"))
             responses.setdefault("500", _problem_response("500"))
+            responses.setdefault("503", {**_problem_response("503"), "headers": RETRY_AFTER})
             for code, response in responses.items():
                 # Errors declared by a view with only a description get the problem body.
                 if code[0] in "45" and "content" not in response:

@@ -1,7 +1,11 @@
 """Every error under /api/ is an RFC 9457 problem document, never an HTML page."""
 
 import pytest
+from django.db import InterfaceError, OperationalError, connection
 from django.test import Client
+
+from sessions.models import IdempotencyRecord, StretchSession
+from tests.sessions.payloads import session_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +98,104 @@ def test_a_lone_surrogate_in_json_is_a_parse_error(as_client, text):
     response = as_client.post("/api/v1/sessions/", f'{{"id": "x", "goal": {text}}}', content_type="application/json")
 
     assert_problem(response, 400, "parse_error")
+
+
+# The database goes away -------------------------------------------------------
+# Django's execute_wrapper makes the test database's queries fail the way psycopg
+# reports a refused or a dropped connection (Django wraps both into these classes).
+
+REFUSED = OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+CLOSED = InterfaceError("connection already closed")
+
+
+def failing(error: Exception, *, only: str = ""):
+    """Every query (or only those whose SQL starts with `only`) raises `error`."""
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.startswith(only):
+            raise error
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+def assert_database_unavailable(response, path: str) -> None:
+    body = assert_problem(response, 503, "database_unavailable")
+    assert response["Retry-After"] == "5"
+    assert body["instance"] == path
+    assert "5432" not in response.content.decode()
+
+
+@pytest.mark.parametrize("error", [REFUSED, CLOSED], ids=["refused", "closed"])
+def test_503_when_bearer_authentication_cannot_reach_the_database(as_client, error):
+    with failing(error):
+        response = as_client.get("/api/v1/me/")
+
+    assert_database_unavailable(response, "/api/v1/me/")
+
+
+def test_503_when_session_authentication_cannot_reach_the_database(client, client_user):
+    client.force_login(client_user)
+
+    with failing(REFUSED):
+        response = client.get("/api/v1/sessions/", HTTP_ACCEPT="application/json")
+
+    assert_database_unavailable(response, "/api/v1/sessions/")
+
+
+def test_503_when_a_public_read_cannot_reach_the_database(api_client):
+    with failing(REFUSED):
+        response = api_client.get("/api/v1/exercises/?difficulty=beginner")
+
+    assert_database_unavailable(response, "/api/v1/exercises/?difficulty=beginner")
+
+
+def test_upload_that_loses_the_database_midway_stores_nothing_and_can_be_retried(as_client, client_user):
+    body = session_payload(holds=3)
+
+    with failing(REFUSED, only='INSERT INTO "stretch_sessions_hold"'):
+        response = as_client.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert_database_unavailable(response, "/api/v1/sessions/")
+    assert not StretchSession.objects.filter(owner=client_user).exists()
+    assert not IdempotencyRecord.objects.filter(user=client_user).exists()
+    retry = as_client.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert retry.status_code == 201
+    assert StretchSession.objects.get(owner=client_user).holds.count() == 3
+
+
+def test_health_reports_the_database_down(api_client):
+    with failing(REFUSED):
+        response = api_client.get("/api/health/")
+
+    assert_database_unavailable(response, "/api/health/")
+
+
+@pytest.mark.urls("tests.stretchapi.failing_urls")
+def test_503_from_a_view_outside_drf():
+    with failing(REFUSED):
+        response = Client().get("/api/v1/plain-database/")
+
+    assert_database_unavailable(response, "/api/v1/plain-database/")
+
+
+@pytest.fixture
+def reading_after_the_view(settings) -> Client:
+    """A client of the app with a middleware that reads the database after every view."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.stretchapi.failing_urls.DatabaseReadingMiddleware"]
+    return Client(raise_request_exception=False)
+
+
+def test_503_from_a_middleware_after_the_view(reading_after_the_view):
+    with failing(REFUSED):
+        response = reading_after_the_view.get("/api/v1/nothing-here/")
+
+    assert_database_unavailable(response, "/api/v1/nothing-here/")
+
+
+def test_database_failure_outside_the_api_stays_a_500_page(reading_after_the_view):
+    with failing(REFUSED):
+        response = reading_after_the_view.get("/not-an-api-page/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")

@@ -38,6 +38,8 @@ def test_every_operation_documents_its_problem_responses(generated):
             responses = operation["responses"]
             assert "500" in responses, (method, path)
             assert "application/problem+json" in responses["500"]["content"], (method, path)
+            assert "application/problem+json" in responses["503"]["content"], (method, path)
+            assert "Retry-After" in responses["503"]["headers"], (method, path)
             if "{" in path:
                 assert "404" in responses, (method, path)
             if any(p["in"] == "query" for p in operation.get("parameters", [])):
