@@ -132,11 +132,20 @@ def _consented(trainer: User):
 
 
 @dataclass
+class Progress:
+    """What the receiver has taken so far; `_recorded` keeps it current."""
+
+    rows: int = 0
+    bytes: int = 0
+
+
+@dataclass
 class ExportRun:
     record: ExportRecord
     stream: Iterator[bytes]
     media_type: str
     filename: str
+    progress: Progress
 
 
 def export_start(
@@ -166,34 +175,35 @@ def export_start(
     source = streams.chunks(dataset, fmt, filters, audience, chunk_bytes=settings.EXPORT_CHUNK_BYTES)
     day = filters.since.date().isoformat()
     last = (filters.until - timedelta(microseconds=1)).date().isoformat()
+    progress = Progress()
     return ExportRun(
         record=record,
-        stream=_recorded(record, source),
+        stream=_recorded(record, source, progress),
         media_type=streams.MEDIA_TYPES[fmt],
         filename=f"{dataset}_{day}_{last}.{streams.EXTENSIONS[fmt]}",
+        progress=progress,
     )
 
 
-def _recorded(record: ExportRecord, source: Iterator[tuple[bytes, int]]) -> Iterator[bytes]:
+def _recorded(record: ExportRecord, source: Iterator[tuple[bytes, int]], progress: Progress) -> Iterator[bytes]:
     """Pass the chunks on, counting what the receiver took; finish the record when the stream ends.
 
     A chunk counts once the receiver asks for the next one (it was written), so
     a client that leaves mid-stream is recorded with what it received.
     """
-    rows = size = 0
     status = ExportRecord.Status.FAILED
     try:
         for data, count in source:
             yield data
-            rows += count
-            size += len(data)
+            progress.rows += count
+            progress.bytes += len(data)
         status = ExportRecord.Status.COMPLETED
     except GeneratorExit:
         status = ExportRecord.Status.ABORTED
         raise
     finally:
         source.close()  # a COPY or a cursor still open is cancelled before the record is written
-        export_record_finish(record=record, rows=rows, size=size, status=status)
+        export_record_finish(record=record, rows=progress.rows, size=progress.bytes, status=status)
 
 
 def export_record_finish(*, record: ExportRecord, rows: int, size: int, status: str) -> None:
