@@ -97,20 +97,35 @@ def session_resources(row: dict[str, Any]) -> list[dict[str, Any]]:
     return [procedure]
 
 
-def _hold_observation(row: dict[str, Any], suffix: str, code: dict[str, Any], value: int) -> dict[str, Any]:
+def _observation(
+    row: dict[str, Any], *, id: str, category: str, code: dict[str, Any], effective: str, value: dict[str, Any]
+) -> dict[str, Any]:
+    """The elements every exported Observation has, in one order."""
     return {
         "resourceType": "Observation",
-        "id": f"{row['hold_id']}-{suffix}",
+        "id": id,
         "status": "final",
-        "category": _category("survey"),
+        "category": _category(category),
         "code": {"coding": [code], "text": code["display"]},
         "subject": _person(row),
         **_part_of(row),
-        "effectiveDateTime": row["started_at"] or row["session_started_at"],
-        "valueInteger": value,
+        "effectiveDateTime": effective,
+        **value,
         **_body_site(row["side"]),
-        "method": {"coding": [{"system": EXERCISE_SYSTEM, "code": row["exercise"]}], "text": row["exercise"]},
-    }
+    }  # fmt: skip
+
+
+def _exercise(slug: str) -> dict[str, Any]:
+    return {"method": {"coding": [{"system": EXERCISE_SYSTEM, "code": slug}], "text": slug}}
+
+
+def _hold_observation(row: dict[str, Any], suffix: str, code: dict[str, Any], value: int) -> dict[str, Any]:
+    effective = row["started_at"] or row["session_started_at"]
+    observation = _observation(
+        row, id=f"{row['hold_id']}-{suffix}", category="survey", code=code, effective=effective,
+        value={"valueInteger": value},
+    )  # fmt: skip
+    return {**observation, **_exercise(row["exercise"])}
 
 
 def hold_resources(row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -132,22 +147,18 @@ def stop_event_resources(row: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     if row["pain"] is not None:
         components.insert(0, {"code": {"coding": [PAIN]}, "valueInteger": row["pain"]})
-    observation = {
-        "resourceType": "Observation",
-        "id": row["stop_event_id"],
-        "status": "final",
-        "category": _category("survey"),
-        "code": {"coding": [STOP_EVENT], "text": STOP_EVENT["display"]},
-        "subject": _person(row),
-        **_part_of(row),
-        "effectiveDateTime": row["occurred_at"],
-        "valueCodeableConcept": {"coding": [{"system": STOP_SIGN_SYSTEM, "code": row["kind"]}], "text": row["kind"]},
-        **_body_site(row["side"]),
-        "component": components,
-        **_note(row.get("note")),
-    }
-    if row["exercise"]:
-        observation["method"] = {"coding": [{"system": EXERCISE_SYSTEM, "code": row["exercise"]}]}
+    sign = {"coding": [{"system": STOP_SIGN_SYSTEM, "code": row["kind"]}], "text": row["kind"]}
+    observation = _observation(
+        row,
+        id=row["stop_event_id"],
+        category="survey",
+        code=STOP_EVENT,
+        effective=row["occurred_at"],
+        value={"valueCodeableConcept": sign},
+    )
+    observation.update(
+        component=components, **_note(row.get("note")), **(_exercise(row["exercise"]) if row["exercise"] else {})
+    )
     return [observation]  # fmt: skip
 
 
@@ -157,18 +168,10 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
 
 def measurement_resources(row: dict[str, Any]) -> list[dict[str, Any]]:
     code = {"system": CODE_SYSTEM, "code": row["kind"], "display": MEASUREMENT_DISPLAY[row["kind"]]}
-    observation = {
-        "resourceType": "Observation",
-        "id": row["measurement_id"],
-        "status": "final",
-        "category": _category("exam"),
-        "code": {"coding": [code], "text": code["display"]},
-        "subject": _person(row),
-        **_part_of(row),
-        "effectiveDateTime": row["measured_at"],
-        "valueQuantity": _quantity(row["value"], row["unit"]),
-        **_body_site(row["side"]),
-    }
+    observation = _observation(
+        row, id=row["measurement_id"], category="exam", code=code, effective=row["measured_at"],
+        value={"valueQuantity": _quantity(row["value"], row["unit"])},
+    )  # fmt: skip
     if row["zero_offset_cm"] is not None:
         observation["component"] = [
             {"code": {"coding": [ZERO_OFFSET]}, "valueQuantity": _quantity(row["zero_offset_cm"], "cm")}

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from sessions.models import StretchSession, TrainerLink, User
 from tests.conftest import bearer_client
-from tests.sessions.payloads import iso
+from tests.sessions.payloads import iso, session_payload
 
 PASSWORD = "a-long-Passphrase-42"
 CASEY_NOTES = 'Right side tight, "very" tight,\nbetter after'
@@ -46,16 +46,8 @@ def upload(user: User, body: dict) -> dict:
 
 
 def session(started: datetime, **fields) -> dict:
-    body = {
-        "id": str(uuid.uuid4()),
-        "started_at": iso(started),
-        "ended_at": iso(started + timedelta(minutes=30)),
-        "goal": "general_flexibility",
-        "app_version": "1.4.0",
-        "holds": [],
-        "stop_events": [],
-        "measurements": [],
-    }
+    """A finished self-assisted session with no rows; `fields` adds holds, stop events, measurements."""
+    body = session_payload(holds=0, started=started, assisted_by="self", partner_name="", measurements=[])
     body.update(fields)
     return body
 
