@@ -143,15 +143,13 @@ class Column:
 
     def text_converter(self, audience: Audience) -> Callable[[Any], str]:
         if self.person:
-            if audience.pseudonymized:
-                return lambda value, prefix=self.person: pseudonyms.pseudonym(prefix, value)
-            return str
+            return pseudonyms.pseudonymizer(self.person) if audience.pseudonymized else str
         return _TEXT[self.type]
 
     def json_converter(self, audience: Audience) -> Callable[[Any], Any]:
-        if self.person and audience.pseudonymized:
-            return lambda value, prefix=self.person: pseudonyms.pseudonym(prefix, value)
-        return int if self.person else _JSON[self.type]
+        if self.person:
+            return pseudonyms.pseudonymizer(self.person) if audience.pseudonymized else int
+        return _JSON[self.type]
 
     def sql(self, column: str, audience: Audience) -> tuple[str, list]:
         if self.person and audience.pseudonymized:

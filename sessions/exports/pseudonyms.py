@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -41,6 +42,12 @@ def _pseudonym(key: bytes, prefix: str, user_id: int) -> str:
 def pseudonym(prefix: str, user_id: int | None) -> str | None:
     """The pseudonym of one user (None stays None)."""
     return None if user_id is None else _pseudonym(key(), prefix, user_id)
+
+
+def pseudonymizer(prefix: str) -> Callable[[int], str]:
+    """`pseudonym(prefix, …)` for a whole export: the key is read once, not once a row."""
+    secret = key()
+    return lambda user_id: _pseudonym(secret, prefix, user_id)
 
 
 def sql(prefix: str, column: str) -> tuple[str, list[bytes]]:
