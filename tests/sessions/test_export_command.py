@@ -79,3 +79,19 @@ def test_bad_arguments_export_nothing(world, tmp_path, args, message):
 
     assert not target.exists()
     assert not ExportRecord.objects.exists()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_before_the_summary(world, tmp_path):
+    err = Terminal()
+    since = (world.start - timedelta(days=60)).date().isoformat()
+
+    call_command("export", "holds", "--since", since, "--output", str(tmp_path / "h.csv"), stderr=err)
+
+    *progress, summary = err.getvalue().rstrip("\n").split("\n")
+    assert progress[-1].rsplit("\r", 1)[-1].startswith("[##############################] 100% 5/5 rows")
+    assert SUMMARY.match(summary)
