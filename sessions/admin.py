@@ -50,6 +50,7 @@ from .models import (
     AccessLogEntry,
     Alert,
     DeviceToken,
+    ExportRecord,
     Hold,
     Measurement,
     Program,
@@ -575,6 +576,18 @@ class AccessLogEntryAdmin(RecordAdmin):
     list_select_related = ("trainer", "client")
     search_fields = ("trainer__email", "client__email")
     date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(RecordAdmin):
+    """Every analytics export, for staff, read-only: who exported which rows, when, and how much."""
+
+    list_display = ("started_at", "user", "via", "audience", "dataset", "format", "rows", "bytes", "status")
+    list_filter = ("status", "audience", "dataset", "format", "via")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    date_hierarchy = "started_at"
     show_full_result_count = False
 
 

@@ -136,6 +136,8 @@ class StretchSession(models.Model):
         indexes = [
             models.Index(fields=["owner", "-started_at"], name="session_owner_started"),
             models.Index(fields=["owner", "updated_at"], name="session_owner_updated"),
+            # Exports over every client read a date range in start order.
+            models.Index(fields=["started_at", "id"], name="session_started"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ended_at__gte=F("started_at")), name="session_ends_after_start"),
@@ -441,3 +443,56 @@ class ProgramItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} · {self.holds_per_side} × {self.hold_seconds} s"
+
+
+# Analytics exports -----------------------------------------------------------------
+
+
+class ExportRecord(models.Model):
+    """One export of analytics data: who asked for which rows, when, and how much of it left.
+
+    Written when the export starts (`running`) and finished when its stream ends:
+    `completed`, `aborted` when the client went away mid-stream (`rows` and `bytes`
+    then say what had been sent), or `failed`.
+    """
+
+    class Audience(models.TextChoices):
+        ANALYST = "analyst", "Analyst (all clients, pseudonymized)"
+        TRAINER = "trainer", "Trainer (consented clients, with names)"
+
+    class Via(models.TextChoices):
+        API = "api", "The API"
+        COMMAND_LINE = "command_line", "The command line"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        ABORTED = "aborted", "Aborted by the client"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exports",
+        help_text="Empty for exports made on the command line.",
+    )
+    via = models.CharField(max_length=20, choices=Via.choices)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    dataset = models.CharField(max_length=20)
+    format = models.CharField(max_length=10)
+    filters = models.JSONField(help_text="The filters as applied: since, until, exercise, client, trainer.")
+    rows = models.PositiveBigIntegerField(default=0)
+    bytes = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        permissions = [("export_analytics", "Can export every client's data, pseudonymized")]
+
+    def __str__(self) -> str:
+        who = self.user or "command line"
+        return f"{self.dataset} as {self.format} by {who} ({self.status})"

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import trainer, views
+from . import exports, trainer, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("sessions", views.SessionViewSet, basename="session")
@@ -34,5 +34,6 @@ urlpatterns = [
         trainer.TrainerClientProgressView.as_view(),
         name="trainer-client-progress",
     ),
+    path("exports/<str:dataset>/", exports.ExportView.as_view(), name="export"),
     *router.urls,
 ]

@@ -80,6 +80,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # hanging past the client's own timeout.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
 
+# Analysts' exports read from a replica when one is configured: the router sends
+# export reads to EXPORT_DATABASE, every write (the export records too) to `default`.
+if env.str("ANALYTICS_DATABASE_URL", default=""):
+    DATABASES["analytics"] = env.db_url("ANALYTICS_DATABASE_URL")
+    DATABASES["analytics"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["analytics"]["CONN_HEALTH_CHECKS"] = True
+EXPORT_DATABASE = "analytics" if "analytics" in DATABASES else "default"
+DATABASE_ROUTERS = ["stretchapi.db_routers.AnalyticsRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "stretch_sessions.User"
@@ -112,6 +121,13 @@ STORAGES = {
 # Request bodies: the largest legitimate body is a session upload; anything
 # bigger than this is refused before it reaches a serializer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1_048_576)
+
+# Analytics exports (sessions/exports/). The pseudonym key keys the HMAC that
+# replaces user ids in analysts' exports; empty means "derived from SECRET_KEY",
+# so set it in production to keep pseudonyms stable across SECRET_KEY rotations.
+EXPORT_PSEUDONYM_KEY = env.str("EXPORT_PSEUDONYM_KEY", default="")
+EXPORT_MAX_SPAN_DAYS = env.int("EXPORT_MAX_SPAN_DAYS", default=366)
+EXPORT_CHUNK_BYTES = env.int("EXPORT_CHUNK_BYTES", default=65_536)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [

@@ -10,3 +10,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# A second alias, as a read replica would be: a test mirror of `default` (same
+# database, its own connection). Exports still read `default` unless a test
+# points EXPORT_DATABASE at it (tests/stretchapi/test_db_routers.py).
+DATABASES["analytics"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
