@@ -42,7 +42,7 @@ def test_every_operation_documents_its_problem_responses(generated):
                 assert "404" in responses, (method, path)
             if any(p["in"] == "query" for p in operation.get("parameters", [])):
                 assert responses["400"]["content"]["application/problem+json"]["schema"] == {
-                    "$ref": "#/components/schemas/ValidationProblem"
+                    "$ref": "#/components/schemas/BadRequestProblem"
                 }
 
 
