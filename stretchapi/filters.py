@@ -64,16 +64,21 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
 
 class StrictIsoDateTimeField(NotBlankMixin, filters.IsoDateTimeFilter.field_class):
-    """An ISO 8601 time that exists in UTC too (year 1 minus an hour does not)."""
+    """An ISO 8601 time, handed on in UTC.
+
+    Python takes UTC offsets up to ±23:59 but PostgreSQL only up to ±15:59, so
+    the offset is resolved here; a time that does not exist in UTC (year 1
+    minus an hour) is refused.
+    """
 
     def to_python(self, value):
         moment = super().to_python(value)
-        if moment is not None:
-            try:
-                moment.astimezone(UTC)
-            except OverflowError as exc:
-                raise ValidationError("This time is out of range.", code="overflow") from exc
-        return moment
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError("This time is out of range.", code="overflow") from exc
 
 
 class StrictIsoDateTimeFilter(filters.IsoDateTimeFilter):

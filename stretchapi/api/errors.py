@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -76,6 +77,19 @@ class RequestTooLarge(ApiError):
     default_code = "request_too_large"
     title = "Request body too large."
     default_detail = "The request body is larger than the service accepts."
+
+
+class StatementTimeout(ApiError):
+    """PostgreSQL cancelled a statement that ran past DATABASE_STATEMENT_TIMEOUT (SQLSTATE 57014)."""
+
+    status_code = 503
+    default_code = "statement_timeout"
+    title = "Service unavailable."
+    default_detail = "The database took too long to answer and the request was stopped. Try again shortly."
+
+
+def _is_statement_timeout(exc: Exception) -> bool:
+    return isinstance(exc, DatabaseError) and getattr(exc.__cause__, "sqlstate", None) == "57014"
 
 
 def problem(status: int, code: str, detail: str, *, title: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -144,6 +158,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = RequestTooLarge(f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif _is_statement_timeout(exc):
+        exc = StatementTimeout()
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: let it reach Django's 500 handling (and the middleware)
 

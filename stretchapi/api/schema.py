@@ -101,6 +101,7 @@ DESCRIPTIONS = {
     "413": "The request body is larger than the service accepts.",
     "415": "The request body is not `application/json`.",
     "500": "The service failed; the problem was logged.",
+    "503": "The database took longer than the service allows (`statement_timeout`) or did not answer; try again.",
 }
 
 
@@ -142,6 +143,7 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
                 responses.setdefault("404", _problem_response("404"))
             responses.setdefault("406", _problem_response("406"))
             responses.setdefault("500", _problem_response("500"))
+            responses.setdefault("503", _problem_response("503"))
             for code, response in responses.items():
                 # Errors declared by a view with only a description get the problem body.
                 if code[0] in "45" and "content" not in response:

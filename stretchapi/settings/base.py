@@ -75,6 +75,12 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# No SQL statement runs longer than this many seconds (PostgreSQL; 0 lifts the limit). Below
+# GUNICORN_TIMEOUT, so that a runaway query ends as a 503 problem before gunicorn kills the worker.
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=25)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_STATEMENT_TIMEOUT > 0:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

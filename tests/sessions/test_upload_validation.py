@@ -140,6 +140,12 @@ BAD_UPLOADS = [
         [("holds[0].started_at", "naive")],
         id="naive-hold-started-at",
     ),
+    pytest.param(lambda b: b.update(started_at="2024-01-01T12:99:00Z"), [("started_at", "invalid")], id="minute-99"),
+    pytest.param(
+        lambda b: b.update(started_at="0001-01-01T00:01:01+00:00", ended_at=None),
+        [("started_at", "too_early")],
+        id="year-one",
+    ),
     pytest.param(
         lambda b: with_stop_event(b, hold_index=4),
         [("stop_events[0].hold_index", "invalid")],

@@ -1,31 +1,43 @@
 """Hostile input: schemathesis generates requests for every operation of the schema.
 
-The schema is loaded from the WSGI application itself (`from_wsgi`), and every
-request is served in-process against the test database, as four identities:
-anonymous, a client, a trainer the client consented to, and a staff member
-who edits the catalog. Each generated request, valid or deliberately invalid
-(negative mode), must get an answer the schema documents: no 5xx, a documented
-status and media type, a body matching its schema, invalid data refused, and
-no success without the credentials an operation asks for.
+The schema is the one the WSGI application serves (`from_wsgi`), and every
+request is answered in-process from the test database, as four identities:
+anonymous, a client, a trainer the client consented to, and staff who edit
+the catalog. Each request, valid or deliberately invalid (negative mode), must
+get an answer the schema documents: no 5xx, a documented status and media
+type, a body matching its schema, invalid data refused, and no success
+without the credentials an operation asks for (`ignored_auth`).
 
-A stateful run chains operations as a client (upload a session, read it,
-change it, delete it, read it again): a deleted session must stay gone
-(`use_after_free`), and another client replaying the reads must not get the
-client's objects (`object_level_authorization`).
+A stateful run chains the session operations through the schema's links as a
+client (upload, read, change, log holds, delete, read again): a deleted
+session must stay gone (`use_after_free`), and another client replaying the
+client's reads must get none of its objects (`object_level_authorization`).
 
-Generation is derandomized (fixed seed) and bounded (`MAX_EXAMPLES` per
-operation and identity), so a run is reproducible and its cost known.
+Generation is derandomized (a fixed seed per identity) and bounded
+(`MAX_EXAMPLES` per operation and identity), so a run is reproducible and its
+cost known. For a deeper local run:
+
+    SCHEMATHESIS_MAX_EXAMPLES=100 SCHEMATHESIS_SEED=7 SCHEMATHESIS_COVERAGE=1 \\
+        .venv/bin/pytest tests/stretchapi/test_schemathesis.py
+
+Each run writes what it sent and what came back to
+test-artifacts/schemathesis.txt, and its totals to the terminal summary.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.wfc.escalation import EscalatingAuthProvider
@@ -46,13 +58,21 @@ CHECKS = [
     "use_after_free",
     "object_level_authorization",
 ]
-MAX_EXAMPLES = 10
-SEED = 20231123
+# Schemathesis's own list, plus 412: RFC 9110 §13.2.1 evaluates If-Match before the request content,
+# so an exercise edit with a stale ETag is a 412 whatever its body holds.
+REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx"]
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20231123"))
+COVERAGE_PHASE = os.environ.get("SCHEMATHESIS_COVERAGE") == "1"
+STATEFUL_SCENARIOS = int(os.environ.get("SCHEMATHESIS_STATEFUL_SCENARIOS", "25"))
 IDENTITIES = ["anonymous", "client", "trainer", "staff"]
+SCHEMA_URL = "/api/schema/?format=json"
 
-# What the running test's identities and objects are; filled by the `world` fixture.
+# The running test's tokens and objects, filled by the `world` fixture.
 WORLD: dict[str, Any] = {}
-# Status codes answered, per (operation, identity): the run's own report (see `fuzz_report`).
+# The run's own report (tests/stretchapi/conftest.py prints it): the test cases generated per identity, and
+# what each (operation, identity) answered, counting the extra requests the checks send (e.g. without a token).
+CASES: Counter = Counter()
 ANSWERS: dict[tuple[str, str], Counter] = {}
 
 
@@ -61,15 +81,22 @@ def _config(seed: int) -> schemathesis.Config:
         {
             "seed": seed,
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
-            # Stateful runs follow the links the schema declares, not ones guessed from field names.
-            "phases": {"coverage": {"enabled": False}, "stateful": {"inference": {"algorithms": []}}},
-            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "phases": {
+                "coverage": {"enabled": COVERAGE_PHASE},
+                # Stateful runs follow the links the schema declares, not ones guessed from field names.
+                "stateful": {"inference": {"algorithms": []}},
+            },
+            "checks": {
+                "enabled": False,
+                **{name: {"enabled": True} for name in CHECKS},
+                "negative_data_rejection": {"enabled": True, "expected-statuses": REJECTIONS},
+            },
         }
     )
 
 
 class Bearer:
-    """The device token of one identity of the running test (none for anonymous)."""
+    """The device token of one identity in the running test; anonymous sends none."""
 
     def __init__(self, identity: str):
         self.identity = identity
@@ -81,75 +108,133 @@ class Bearer:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
-def _real_values(case) -> dict[str, list]:
-    """Values of this operation's path parameters that name existing objects."""
-    path = case.operation.path
-    if path.startswith("/api/v1/exercises/{slug}"):
-        return {"slug": WORLD["slugs"]}
-    if path.startswith("/api/v1/sessions/{id}"):
-        return {"id": WORLD["sessions"]}
-    if path.startswith("/api/v1/me/trainers/{id}"):
-        return {"id": WORLD["links"]}
-    if path.startswith("/api/v1/trainer/alerts/{id}"):
-        return {"id": WORLD["alerts"]}
-    if path.startswith("/api/v1/trainer/clients/{client_id}"):
-        return {"client_id": WORLD["clients"]}
+def _record(identity: str):
+    def after_call(context, case, response) -> None:
+        ANSWERS.setdefault((case.operation.label, identity), Counter())[response.status_code] += 1
+
+    return after_call
+
+
+# Aiming at objects that exist ----------------------------------------------------------
+
+
+def _path_targets(path: str) -> dict[str, str]:
+    """The path's parameters that name objects, and which of the world's lists holds real ones."""
+    for prefix, name, key in (
+        ("/api/v1/exercises/{slug}", "slug", "slugs"),
+        ("/api/v1/sessions/{id}", "id", "sessions"),
+        ("/api/v1/me/trainers/{id}", "id", "links"),
+        ("/api/v1/trainer/alerts/{id}", "id", "alerts"),
+        ("/api/v1/trainer/clients/{client_id}", "client_id", "clients"),
+    ):
+        if path.startswith(prefix):
+            return {name: key}
     return {}
 
 
-def point_at_real_objects(context, case):
-    """Half of the time, aim a well-formed path at objects that exist (and send the session's ETag).
+# Free-text fields and query parameters that name objects, by the operation they belong to.
+TEXT_TARGETS = {
+    ("query", "exercise"): "slugs",
+    ("body", "exercise"): "slugs",
+    ("body", "kind"): "stop_signs",
+    ("body", "code"): "codes",
+}
 
-    Only schema-valid values are replaced, by other schema-valid values, so a
-    case generated as invalid stays invalid.
+
+def _schema_valid(case, name: str) -> bool:
+    value = (case.path_parameters or {}).get(name)
+    definition = case.operation.path_parameters.get(name).definition.get("schema", {})
+    if definition.get("type") == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    pattern = definition.get("pattern", ".*").removeprefix("^").removesuffix("$")
+    return isinstance(value, str) and re.fullmatch(pattern, value) is not None
+
+
+def _targets(case) -> dict[tuple[str, str], str]:
+    """Where this case names an object, as (location, name) → the world's list of real ones.
+
+    Only values the schema accepts are aimed, and they are replaced by values
+    it accepts too, so a case generated as invalid stays invalid.
     """
-    real = _real_values(case)
-    if not real or any(not _well_formed(case, name) for name in real):
+    path = _path_targets(case.operation.path)
+    if not all(_schema_valid(case, name) for name in path):
+        return {}
+    targets = {("path", name): key for name, key in path.items()}
+    containers = {"query": case.query or {}, "body": case.body if isinstance(case.body, dict) else {}}
+    for (location, name), key in TEXT_TARGETS.items():
+        if isinstance(containers[location].get(name), str):
+            targets[(location, name)] = key
+    return targets
+
+
+def aim_at_real_objects(context, case):
+    """Half of the time, make a case name objects that exist (and send a session's current ETag)."""
+    targets = _targets(case)
+    if not targets:
         return st.just(case)
 
     def aim(choice: dict) -> Any:
-        for name, value in choice.items():
-            parameter = case.operation.path_parameters.get(name)
-            as_string = parameter is not None and parameter.definition.get("schema", {}).get("type") == "string"
-            case.path_parameters[name] = str(value) if as_string else value
+        for (location, name), value in choice.items():
+            if location == "path":
+                as_text = case.operation.path_parameters.get(name).definition["schema"].get("type") == "string"
+                case.path_parameters[name] = str(value) if as_text else value
+            else:
+                (case.query if location == "query" else case.body)[name] = value
         if "If-Match" in (case.headers or {}) and case.path.startswith("/api/v1/sessions/{id}"):
             session = StretchSession.objects.filter(pk=case.path_parameters["id"]).first()
             if session is not None:
                 case.headers["If-Match"] = session.etag
         return case
 
-    choices = st.fixed_dictionaries({name: st.sampled_from(values) for name, values in real.items()})
+    choices = st.fixed_dictionaries({target: st.sampled_from(WORLD[key]) for target, key in targets.items()})
     return st.one_of(choices.map(aim), st.just(case))
 
 
-def _well_formed(case, name: str) -> bool:
-    value = (case.path_parameters or {}).get(name)
-    parameter = case.operation.path_parameters.get(name)
-    if value is None or parameter is None:
-        return False
-    schema = parameter.definition.get("schema", {})
-    if schema.get("type") == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    import re
+def whole_uploads(context, case):
+    """Half of the valid uploads are whole, plausible sessions, so that the links after a 201 get followed."""
+    positive = case.meta is None or case.meta.generation.mode.value == "positive"
+    if case.operation.label != "POST /api/v1/sessions/" or not positive:
+        return st.just(case)
 
-    return isinstance(value, str) and re.fullmatch(schema.get("pattern", ".*").strip("^$"), value) is not None
+    def upload(session_id) -> Any:
+        case.body = session_payload(id=str(session_id))
+        return case
+
+    return st.one_of(st.uuids().map(upload), st.just(case))
+
+
+# The schemas: one per identity, and one for the stateful run ---------------------------
+
+
+def _schema(seed: int) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_wsgi(SCHEMA_URL, application, config=_config(seed))
 
 
 def _schema_as(identity: str, seed: int) -> schemathesis.BaseSchema:
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=_config(seed))
-    schema.auth(refresh_interval=None)(type(f"Bearer_{identity}", (Bearer,), {"__init__": _init_as(identity)}))
-    schema.hook("flatmap_case")(point_at_real_objects)
+    schema = _schema(seed)
+    schema.auth.providers.append(Bearer(identity))
+    schema.hook("flatmap_case")(aim_at_real_objects)
+    schema.hook("after_call")(_record(identity))
     return schema
 
 
-def _init_as(identity: str):
-    def __init__(self):
-        Bearer.__init__(self, identity)
-
-    return __init__
+def _stateful_schema() -> schemathesis.BaseSchema:
+    """The session operations as a client; the other client is the peer who must see none of its objects."""
+    schema = _schema(SEED).include(path_regex="^/api/v1/sessions/")
+    peers = ["client", "other"]
+    schema.auth.providers.append(
+        EscalatingAuthProvider([Bearer(name) for name in peers], peers, peers=tuple(peers), pinned="client")
+    )
+    schema.hook("flatmap_case")(whole_uploads)
+    schema.hook("after_call")(_record("stateful"))
+    return schema
 
 
 SCHEMAS = {identity: _schema_as(identity, SEED + index) for index, identity in enumerate(IDENTITIES)}
+STATEFUL = _stateful_schema()
+
+
+# The objects and tokens --------------------------------------------------------------------
 
 
 def _upload(owner, body: dict) -> None:
@@ -164,122 +249,102 @@ def world(db, make_user) -> dict[str, Any]:
 
     The client has two sessions (one with a stop event, hence an alert) and a
     trainer it consented to; another client has a session of its own; staff
-    edits the catalog.
+    edit the catalog.
     """
     cache.clear()  # the sign-in and sign-up throttles count in the cache
+    # The WSGI handler closes a connection that is inside a transaction when a request starts or ends;
+    # this test's connection holds the test transaction, so keep it open, as Django's test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     client = make_user("client@example.com")
     other = make_user("other@example.com")
     trainer = make_user("trainer@example.com", role="trainer")
     staff = make_user("staff@example.com", role="staff")
     staff.groups.add(Group.objects.get(name="Catalog editors"))
     services.invitation_accept(client=client, code=services.invitation_create(trainer=trainer).code)
+    pending = services.invitation_create(trainer=trainer).code
     first, second = session_payload(), session_payload()
     second["stop_events"] = [stop_event(second["holds"][0]["started_at"])]
     for owner, body in ((client, first), (client, second), (other, session_payload())):
         _upload(owner, body)
     WORLD.update(
         tokens={
-            user.email.split("@")[0]: services.token_issue(user=user, device_name="fuzz")[1]
-            for user in (client, other, trainer, staff)
+            name: services.token_issue(user=user, device_name="fuzz")[1]
+            for name, user in (("client", client), ("other", other), ("trainer", trainer), ("staff", staff))
         },
         slugs=["assisted-lying-hamstring-stretch", "pnf-hamstring-stretch", "leg-swings", "jumping-jacks"],
         sessions=[str(pk) for pk in StretchSession.objects.values_list("pk", flat=True)],
         links=list(TrainerLink.objects.values_list("pk", flat=True)),
         alerts=list(Alert.objects.values_list("pk", flat=True)),
+        stop_signs=["sharp-pain", "cramping", "other"],
+        codes=[pending],
         clients=[client.pk, other.pk],
     )
     yield WORLD
     WORLD.clear()
     cache.clear()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
-FUZZ_SETTINGS = settings(
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+# The tests -------------------------------------------------------------------------------
+
+# `world` is set up once per operation, not per example: the examples of one operation share its objects.
+EXAMPLES_SHARE_THE_WORLD = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 
-def _fuzz(case, identity: str) -> None:
-    response = case.call()
-    ANSWERS.setdefault((case.operation.label, identity), Counter())[response.status_code] += 1
-    case.validate_response(response)
+@contextmanager
+def _undone():
+    """Whatever the block writes is rolled back, and the throttles forget it.
+
+    Each example then starts from the same `world`, so an example Hypothesis
+    replays (to confirm or shrink a failure) meets the state it first met.
+    """
+    with transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            cache.clear()
 
 
-@SCHEMAS["anonymous"].parametrize()
-@FUZZ_SETTINGS
-def test_fuzz_as_anonymous(case, world):
-    _fuzz(case, "anonymous")
+def _fuzz_test(identity: str):
+    @SCHEMAS[identity].parametrize()
+    @settings(deadline=None, suppress_health_check=EXAMPLES_SHARE_THE_WORLD)
+    def test(case, world):
+        CASES[identity] += 1
+        with _undone():
+            case.call_and_validate()
+
+    test.__name__ = f"test_fuzz_as_{identity}"
+    return test
 
 
-@SCHEMAS["client"].parametrize()
-@FUZZ_SETTINGS
-def test_fuzz_as_client(case, world):
-    _fuzz(case, "client")
+test_fuzz_as_anonymous = _fuzz_test("anonymous")
+test_fuzz_as_client = _fuzz_test("client")
+test_fuzz_as_trainer = _fuzz_test("trainer")
+test_fuzz_as_staff = _fuzz_test("staff")
 
 
-@SCHEMAS["trainer"].parametrize()
-@FUZZ_SETTINGS
-def test_fuzz_as_trainer(case, world):
-    _fuzz(case, "trainer")
+class SessionLife(STATEFUL.as_state_machine()):
+    """Each scenario starts from `world` as the fixture made it."""
 
+    def setup(self) -> None:
+        self._undo = _undone()
+        self._undo.__enter__()
 
-@SCHEMAS["staff"].parametrize()
-@FUZZ_SETTINGS
-def test_fuzz_as_staff(case, world):
-    _fuzz(case, "staff")
+    def teardown(self) -> None:
+        self._undo.__exit__(None, None, None)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def fuzz_report():
-    yield
-    import sys
-
-    total = sum(sum(c.values()) for c in ANSWERS.values())
-    sys.stderr.write(f"\nschemathesis: {total} requests over {len({op for op, _ in ANSWERS})} operations\n")
-    for (operation, identity), codes in sorted(ANSWERS.items()):
-        sys.stderr.write(f"  {operation:58} {identity:9} {dict(sorted(codes.items()))}\n")
-
-
-def _stateful_schema() -> schemathesis.BaseSchema:
-    """The session operations as a client, with another client as the peer who must see none of its objects."""
-    config = _config(SEED)
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=config).include(
-        path_regex="^/api/v1/sessions/"
-    )
-    names = ["client", "other"]
-    schema.auth.providers.append(
-        EscalatingAuthProvider([Bearer(name) for name in names], names, peers=("client", "other"), pinned="client")
-    )
-    return schema
-
-
-STATEFUL = _stateful_schema()
-
-
-@STATEFUL.hook("flatmap_case")
-def _valid_uploads(context, case):
-    """Half of the uploads are whole, valid sessions, so that the links after a 201 are followed."""
-    if case.operation.label != "POST /api/v1/sessions/" or (
-        case.meta and case.meta.generation.mode.value != "positive"
-    ):
-        return st.just(case)
-
-    def upload(session_id) -> Any:
-        case.body = session_payload(id=str(session_id))
-        return case
-
-    return st.one_of(st.uuids().map(upload), st.just(case))
-
-
-@STATEFUL.hook("after_call")
-def _count_stateful(context, case, response):
-    ANSWERS.setdefault((case.operation.label, "stateful"), Counter())[response.status_code] += 1
+    def step(self, input):
+        CASES["stateful"] += 1
+        return super().step(input)
 
 
 def test_stateful_session_life_as_a_client(world):
-    STATEFUL.as_state_machine().run(
+    SessionLife.run(
         settings=settings(
-            max_examples=20,
+            max_examples=STATEFUL_SCENARIOS,
             stateful_step_count=6,
             deadline=None,
             derandomize=True,
