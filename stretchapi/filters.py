@@ -1,10 +1,10 @@
 """Query-string filters that refuse what they cannot read.
 
 django-filter and DRF are lenient: `?flagged=maybe` is read as "no filter",
-`?goal=` as "no filter", `?ordering=nonsense` as the default order, and an
-integer too large for the database reaches it (a 500). These versions make
-each of those a 400 that names the parameter, so a typo in a phone app shows
-up as an error instead of a silently different answer.
+`?goal=` as "no filter", `?ordering=nonsense` as the default order, and a
+number filter on an id reads `1.5` as 1. These versions make each of those a
+400 that names the parameter, so a typo in a phone app shows up as an error
+instead of a silently different answer.
 
 They live outside the API package because the FilterSets using them are
 shared with the admin.

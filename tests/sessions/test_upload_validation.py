@@ -75,6 +75,15 @@ BAD_UPLOADS = [
         [("holds", "max_length")],
         id="301-holds",
     ),
+    pytest.param(
+        lambda b: b.update(stop_events=[stop_event(moved(b["started_at"], minutes=2)) for _ in range(101)]),
+        [("stop_events", "max_length")],
+        id="101-stop-events",
+    ),
+    pytest.param(
+        lambda b: b.update(measurements=b["measurements"] * 51), [("measurements", "max_length")], id="51-measurements"
+    ),
+    pytest.param(lambda b: b.update(notes="x" * 5001), [("notes", "max_length")], id="notes-5001-characters"),
     # Strict JSON types
     pytest.param(
         lambda b: b["holds"][3].update(intensity="5"), [("holds[3].intensity", "invalid")], id="intensity-str"

@@ -26,9 +26,11 @@ test-artifacts/schemathesis.txt, and its totals to the terminal summary.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,7 +46,7 @@ from schemathesis.wfc.escalation import EscalatingAuthProvider
 
 from sessions import services
 from sessions.api.serializers import SessionUploadSerializer
-from sessions.models import Alert, StretchSession, TrainerLink
+from sessions.models import Alert, StretchSession, TrainerLink, User
 from stretchapi.wsgi import application
 from tests.sessions.payloads import session_payload, stop_event
 
@@ -67,11 +69,12 @@ COVERAGE_PHASE = os.environ.get("SCHEMATHESIS_COVERAGE") == "1"
 STATEFUL_SCENARIOS = int(os.environ.get("SCHEMATHESIS_STATEFUL_SCENARIOS", "25"))
 IDENTITIES = ["anonymous", "client", "trainer", "staff"]
 SCHEMA_URL = "/api/schema/?format=json"
+PASSWORD = "a-long-Passphrase-42"
 
 # The running test's tokens and objects, filled by the `world` fixture.
 WORLD: dict[str, Any] = {}
-# The run's own report (tests/stretchapi/conftest.py prints it): the test cases generated per identity, and
-# what each (operation, identity) answered, counting the extra requests the checks send (e.g. without a token).
+# The run's own report (tests/stretchapi/conftest.py prints it): the test cases run per identity, and what
+# each (operation, identity) answered.
 CASES: Counter = Counter()
 ANSWERS: dict[tuple[str, str], Counter] = {}
 
@@ -154,12 +157,16 @@ def _targets(case) -> dict[tuple[str, str], str]:
     """Where this case names an object, as (location, name) → the world's list of real ones.
 
     Only values the schema accepts are aimed, and they are replaced by values
-    it accepts too, so a case generated as invalid stays invalid.
+    it accepts too, so a case generated as invalid stays invalid: path values
+    are checked against their schema, and text in queries and bodies is aimed
+    only in cases generated as valid throughout.
     """
     path = _path_targets(case.operation.path)
     if not all(_schema_valid(case, name) for name in path):
         return {}
     targets = {("path", name): key for name, key in path.items()}
+    if case.meta is not None and case.meta.generation.mode.value != "positive":
+        return targets
     containers = {"query": case.query or {}, "body": case.body if isinstance(case.body, dict) else {}}
     for (location, name), key in TEXT_TARGETS.items():
         if isinstance(containers[location].get(name), str):
@@ -206,8 +213,14 @@ def whole_uploads(context, case):
 # The schemas: one per identity, and one for the stateful run ---------------------------
 
 
+# The schema as the application serves it, fetched once; each identity's copy is bound to the same application.
+SERVED = schemathesis.openapi.from_wsgi(SCHEMA_URL, application).raw_schema
+
+
 def _schema(seed: int) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_wsgi(SCHEMA_URL, application, config=_config(seed))
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(SERVED), config=_config(seed))
+    schema.app = application
+    return schema
 
 
 def _schema_as(identity: str, seed: int) -> schemathesis.BaseSchema:
@@ -243,23 +256,11 @@ def _upload(owner, body: dict) -> None:
     services.session_upload(owner=owner, data=data.validated_data, content_hash=body["id"])
 
 
-@pytest.fixture
-def world(db, make_user) -> dict[str, Any]:
-    """The objects path parameters point at, and a device token per identity.
-
-    The client has two sessions (one with a stop event, hence an alert) and a
-    trainer it consented to; another client has a session of its own; staff
-    edit the catalog.
-    """
-    cache.clear()  # the sign-in and sign-up throttles count in the cache
-    # The WSGI handler closes a connection that is inside a transaction when a request starts or ends;
-    # this test's connection holds the test transaction, so keep it open, as Django's test client does.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    client = make_user("client@example.com")
-    other = make_user("other@example.com")
-    trainer = make_user("trainer@example.com", role="trainer")
-    staff = make_user("staff@example.com", role="staff")
+def _build_world() -> None:
+    client = User.objects.create_user("client@example.com", password=PASSWORD)
+    other = User.objects.create_user("other@example.com", password=PASSWORD)
+    trainer = User.objects.create_user("trainer@example.com", password=PASSWORD, role="trainer")
+    staff = User.objects.create_user("staff@example.com", password=PASSWORD, role="staff")
     staff.groups.add(Group.objects.get(name="Catalog editors"))
     services.invitation_accept(client=client, code=services.invitation_create(trainer=trainer).code)
     pending = services.invitation_create(trainer=trainer).code
@@ -280,7 +281,26 @@ def world(db, make_user) -> dict[str, Any]:
         codes=[pending],
         clients=[client.pk, other.pk],
     )
-    yield WORLD
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
+    """The objects path parameters point at, and a device token per identity, made once for the module.
+
+    The client has two sessions (one with a stop event, hence an alert) and a
+    trainer it consented to; another client has a session of its own; staff
+    edit the catalog. They live in a transaction that stays open for the whole
+    module and is rolled back after it; each test's own transaction (the `db`
+    fixture) nests inside it, as does each example's (`_undone`).
+    """
+    # The WSGI handler closes a connection that is inside a transaction when a request starts or ends;
+    # this connection holds the module's transaction, so keep it open, as Django's test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    with django_db_blocker.unblock(), transaction.atomic():
+        _build_world()
+        yield WORLD
+        transaction.set_rollback(True)
     WORLD.clear()
     cache.clear()
     request_started.connect(close_old_connections)
@@ -289,7 +309,7 @@ def world(db, make_user) -> dict[str, Any]:
 
 # The tests -------------------------------------------------------------------------------
 
-# `world` is set up once per operation, not per example: the examples of one operation share its objects.
+# The examples of an operation share `world` and the test's transaction; `_undone` resets both after each one.
 EXAMPLES_SHARE_THE_WORLD = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 
@@ -300,6 +320,7 @@ def _undone():
     Each example then starts from the same `world`, so an example Hypothesis
     replays (to confirm or shrink a failure) meets the state it first met.
     """
+    cache.clear()
     with transaction.atomic():
         try:
             yield
@@ -311,7 +332,7 @@ def _undone():
 def _fuzz_test(identity: str):
     @SCHEMAS[identity].parametrize()
     @settings(deadline=None, suppress_health_check=EXAMPLES_SHARE_THE_WORLD)
-    def test(case, world):
+    def test(case, world, db):
         CASES[identity] += 1
         with _undone():
             case.call_and_validate()
@@ -341,7 +362,7 @@ class SessionLife(STATEFUL.as_state_machine()):
         return super().step(input)
 
 
-def test_stateful_session_life_as_a_client(world):
+def test_stateful_session_life_as_a_client(world, db):
     SessionLife.run(
         settings=settings(
             max_examples=STATEFUL_SCENARIOS,
