@@ -6,6 +6,8 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from stretchapi.filters import StrictChoiceFilter
+
 from . import choices
 from .models import BodyRegion, Dose, Equipment, Exercise, ExerciseEquipment, ExerciseMuscle, ExerciseUseCase, Muscle
 
@@ -50,7 +52,7 @@ class ExerciseFilter(filters.FilterSet):
         method="filter_muscle",
         help_text="Muscle slug. Matches primary muscles; with `muscle_role=any`, secondary ones too.",
     )
-    muscle_role = filters.ChoiceFilter(
+    muscle_role = StrictChoiceFilter(
         choices=[("primary", "primary"), ("any", "any")],
         method="filter_nothing",
         help_text="Which muscle links `muscle` matches: `primary` (default) or `any`.",
@@ -58,15 +60,15 @@ class ExerciseFilter(filters.FilterSet):
     region = SlugChoiceFilter(
         field_name="body_region", queryset=BodyRegion.objects.all(), help_text="Body-region slug."
     )
-    difficulty = filters.ChoiceFilter(choices=choices.Difficulty.choices)
-    technique = filters.ChoiceFilter(choices=choices.Technique.choices)
-    laterality = filters.ChoiceFilter(choices=choices.Laterality.choices)
-    position = filters.ChoiceFilter(choices=choices.Position.choices)
-    assistance = filters.ChoiceFilter(choices=choices.Assistance.choices)
-    goal = filters.ChoiceFilter(
+    difficulty = StrictChoiceFilter(choices=choices.Difficulty.choices)
+    technique = StrictChoiceFilter(choices=choices.Technique.choices)
+    laterality = StrictChoiceFilter(choices=choices.Laterality.choices)
+    position = StrictChoiceFilter(choices=choices.Position.choices)
+    assistance = StrictChoiceFilter(choices=choices.Assistance.choices)
+    goal = StrictChoiceFilter(
         choices=choices.Goal.choices, method="filter_goal", help_text="Exercises with a dose for this goal."
     )
-    use_case = filters.ChoiceFilter(choices=choices.UseCase.choices, method="filter_use_case")
+    use_case = StrictChoiceFilter(choices=choices.UseCase.choices, method="filter_use_case")
     equipment_available = SlugListFilter(
         queryset=Equipment.objects.all(),
         method="filter_equipment_available",

@@ -3,21 +3,23 @@
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 
+from stretchapi.filters import StrictBooleanFilter, StrictIsoDateTimeFilter
+
 from .models import Hold, StretchSession
 
 
 class SessionFilter(filters.FilterSet):
-    started_after = filters.IsoDateTimeFilter(
+    started_after = StrictIsoDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text="Sessions started at or after this time."
     )
-    started_before = filters.IsoDateTimeFilter(
+    started_before = StrictIsoDateTimeFilter(
         field_name="started_at", lookup_expr="lt", help_text="Sessions started before this time."
     )
     exercise = filters.CharFilter(method="filter_exercise", help_text="Sessions with a hold of this exercise (slug).")
-    flagged = filters.BooleanFilter(
+    flagged = StrictBooleanFilter(
         method="filter_flagged", help_text="Sessions with (true) or without (false) any safety flag."
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = StrictIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gt",
         help_text="Delta sync: sessions changed after this time, oldest change first, deleted ones as tombstones.",

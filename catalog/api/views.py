@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from catalog.content import ContentError
 from catalog.filters import ExerciseFilter
 from catalog.models import Exercise
 from stretchapi.api.conditional import VersionETagMixin
+from stretchapi.filters import StrictOrderingFilter
 
 from . import serializers
 from .permissions import CanEditCatalog, CanReadCatalogHistory
@@ -88,7 +89,7 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     filterset_class = ExerciseFilter
-    filter_backends = [*viewsets.GenericViewSet.filter_backends, SearchFilter, OrderingFilter]
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, SearchFilter, StrictOrderingFilter]
     search_fields = ["name", "summary", "description"]
     ordering_fields = ["name", "slug", "difficulty", "updated_at"]
     ordering = ["name"]

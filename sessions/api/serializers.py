@@ -8,7 +8,7 @@ one query each, so validating 300 holds costs what validating 3 does.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -43,21 +43,37 @@ from stretchapi.api.serializers import (
 MAX_STOP_EVENTS = 100
 MAX_MEASUREMENTS = 50
 CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 WINDOW_TOLERANCE = timedelta(minutes=5)
 PNF_FIELDS = ("contract_seconds", "relax_seconds", "assisted_hold_seconds")
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 timestamp with its UTC offset; a naive time is ambiguous and refused."""
+    """An ISO 8601 timestamp with its UTC offset, from 2000 on; a naive time is ambiguous and refused.
 
-    default_error_messages = {"naive": "Include a UTC offset, e.g. 2026-11-23T09:30:00+01:00 or …Z."}
+    Nobody logged a session with this app before 2000, and refusing earlier
+    times keeps the checks' arithmetic (minus five minutes of tolerance) away
+    from the year-1 edge of Python's datetime.
+    """
+
+    default_error_messages = {
+        "naive": "Include a UTC offset, e.g. 2026-11-23T09:30:00+01:00 or …Z.",
+        "too_early": "Must not be before 2000-01-01T00:00:00Z.",
+    }
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and (parsed := parse_datetime(value)) is not None and parsed.tzinfo is None:
-            self.fail("naive")
         if not isinstance(value, str):
             self.fail("invalid", format="ISO 8601 string")
-        return super().to_internal_value(value)
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:  # well formed but impossible, e.g. minute 99
+            self.fail("invalid", format="ISO 8601 string")
+        if parsed is not None and parsed.tzinfo is None:
+            self.fail("naive")
+        moment = super().to_internal_value(value)
+        if moment < EARLIEST_MOMENT:
+            self.fail("too_early")
+        return moment
 
 
 class StrictDecimalField(serializers.DecimalField):

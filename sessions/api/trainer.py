@@ -15,7 +15,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,7 +35,9 @@ from sessions.models import (
     TrainerLink,
     User,
 )
+from stretchapi.api.pagination import CursorPagination
 from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictSerializer
+from stretchapi.filters import IdFilter, StrictBooleanFilter, StrictChoiceFilter, StrictIsoDateTimeFilter
 
 from . import serializers as session_serializers
 from .views import ProgressView, SessionCursorPagination, as_validation_error
@@ -199,7 +200,7 @@ class InvitationView(GenericAPIView):
         summary="Create an invitation code for a client",
         tags=[TAG],
         request=None,
-        responses={201: InvitationSerializer, 403: None},
+        responses={201: InvitationSerializer},
     )
     def post(self, request: Request) -> Response:
         invitation = services.invitation_create(trainer=request.user)
@@ -214,6 +215,7 @@ class InvitationView(GenericAPIView):
 )
 class MyTrainersViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = TrainerLinkSerializer
+    lookup_value_regex = "[0-9]+"
     pagination_class = None
 
     def get_queryset(self):
@@ -241,7 +243,6 @@ class MyTrainersViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewset
 class AccessLogPagination(CursorPagination):
     page_size = 50
     max_page_size = 200
-    page_size_query_param = "page_size"
     ordering = ("-at", "-id")
 
 
@@ -323,10 +324,10 @@ class TrainerClientProgressView(ClientScopedMixin, ProgressView):
 
 
 class AlertFilter(filters.FilterSet):
-    acknowledged = filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
-    client = filters.NumberFilter(field_name="client_id")
-    kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
-    since = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    acknowledged = StrictBooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+    client = IdFilter(field_name="client_id")
+    kind = StrictChoiceFilter(choices=Alert.Kind.choices)
+    since = StrictIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = Alert
@@ -336,7 +337,6 @@ class AlertFilter(filters.FilterSet):
 class AlertPagination(CursorPagination):
     page_size = 50
     max_page_size = 200
-    page_size_query_param = "page_size"
     ordering = ("-occurred_at", "-id")
 
 
@@ -351,6 +351,7 @@ class TrainerAlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsTrainerOrStaff]
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
+    lookup_value_regex = "[0-9]+"
     pagination_class = AlertPagination
 
     def get_queryset(self):

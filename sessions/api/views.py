@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,12 +23,14 @@ from sessions import selectors, services
 from sessions.errors import NotTokenAuthenticated
 from sessions.filters import SessionFilter
 from sessions.models import DeviceToken, StretchSession
+from stretchapi.api.pagination import CursorPagination
 
 from . import serializers
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import idempotent
 
 TAG_AUTH = "accounts"
+UUID_REGEX = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 TAG_SESSIONS = "sessions"
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -183,9 +184,6 @@ def _append_schema(operation_id: str, noun: str, request_serializer, response_se
 class SessionCursorPagination(CursorPagination):
     """Newest first; with `updated_since`, oldest change first so a sync can resume where it stopped."""
 
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
     ordering = ("-started_at", "-id")
 
     def get_ordering(self, request, queryset, view):
@@ -225,7 +223,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     filterset_class = SessionFilter
     pagination_class = SessionCursorPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_converter = "uuid"
+    # Only a UUID reaches the view; anything else is a 404 from the router, not a failed lookup.
+    lookup_value_regex = UUID_REGEX
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

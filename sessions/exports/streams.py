@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 
-from django.db import connections
+from django.conf import settings
+from django.db import DatabaseError, connections
 
 from stretchapi.db_routers import export_database
 
@@ -125,20 +126,32 @@ def copy_chunks(dataset: str, filters: ExportFilters, audience: Audience, *, chu
     counter = CsvRecordCounter()
     header_pending = True
     with connection.cursor() as cursor:
+        # COPY is one statement for the whole export: the web's statement_timeout
+        # (DATABASE_STATEMENT_TIMEOUT) would cut any large one, so the export runs
+        # under its own bound and the connection gets the web's back afterwards.
+        cursor.execute(
+            "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)",
+            [f"{settings.EXPORT_STATEMENT_TIMEOUT}s"],
+        )
+        previous = cursor.fetchone()[0]
         # Logged like any query when queries are (DEBUG, tests), without the pseudonym key's pads.
         shown = ["<key>" if isinstance(p, bytes) else p for p in params]
         logged = cursor.debug_sql(sql, shown) if connection.queries_logged else nullcontext()
-        with logged, cursor.cursor.copy(sql, params) as copy:
-            pending = bytearray()
-            for block in copy:
-                pending += block
-                if header_pending or len(pending) >= chunk_bytes:
-                    records = counter.feed(pending)
-                    yield bytes(pending), records - header_pending
-                    pending.clear()
-                    header_pending = False
-            if pending:
-                yield bytes(pending), counter.feed(pending) - header_pending
+        try:
+            with logged, cursor.cursor.copy(sql, params) as copy:
+                pending = bytearray()
+                for block in copy:
+                    pending += block
+                    if header_pending or len(pending) >= chunk_bytes:
+                        records = counter.feed(pending)
+                        yield bytes(pending), records - header_pending
+                        pending.clear()
+                        header_pending = False
+                if pending:
+                    yield bytes(pending), counter.feed(pending) - header_pending
+        finally:
+            with suppress(DatabaseError):  # a broken connection is discarded anyway
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
 def uses_copy(fmt: str) -> bool:

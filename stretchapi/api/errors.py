@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -95,6 +95,20 @@ class DatabaseUnavailable(ApiError):
 DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 
+class StatementTimeout(ApiError):
+    """PostgreSQL cancelled a statement that ran past DATABASE_STATEMENT_TIMEOUT (SQLSTATE 57014)."""
+
+    status_code = 503
+    default_code = "statement_timeout"
+    title = "Service unavailable."
+    default_detail = "The database took too long to answer and the request was stopped. Try again shortly."
+    wait = 5  # seconds, sent as Retry-After
+
+
+def _is_statement_timeout(exc: Exception) -> bool:
+    return isinstance(exc, DatabaseError) and getattr(exc.__cause__, "sqlstate", None) == "57014"
+
+
 def problem(status: int, code: str, detail: str, *, title: str | None = None, **extra: Any) -> dict[str, Any]:
     """The body of one problem document."""
     body = {
@@ -161,6 +175,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = RequestTooLarge(f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif _is_statement_timeout(exc):
+        exc = StatementTimeout()
     elif isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         exc = database_unavailable(exc, context.get("request"))
     if not isinstance(exc, exceptions.APIException):

@@ -4,7 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular import openapi
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
 from .errors import PROBLEM_CONTENT_TYPE
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Adds the 403 and 429 answers an operation can give, read from its view's permissions and throttles.
+
+    A 403 comes from a permission beyond "signed in" (its message is the
+    description), or, on writes, from a browser session without its CSRF token.
+    The postprocessing hook below gives these answers their problem body.
+    """
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if not operation:
+            return operation
+        responses = operation.setdefault("responses", {})
+        refusals = [
+            str(getattr(permission, "message", "You may not do this."))
+            for permission in self.view.get_permissions()
+            if not isinstance(permission, (AllowAny, IsAuthenticated))
+        ]
+        if self.method in UNSAFE_METHODS and any(
+            isinstance(authenticator, SessionAuthentication) for authenticator in self.view.get_authenticators()
+        ):
+            refusals.append("A browser session (cookie) sent this write without its CSRF token.")
+        if refusals:
+            responses.setdefault("403", {"description": " Or: ".join(refusals)})
+        if self.view.get_throttles():
+            responses.setdefault("429", {"description": "Too many requests: wait for `Retry-After` seconds."})
+        return operation
+
 
 PROBLEM = {
     "type": "object",
@@ -38,6 +74,14 @@ FIELD_ERROR = {
     "required": ["field", "code", "message"],
 }
 
+BAD_REQUEST = {
+    "description": (
+        "A validation problem (`code` `validation_error`, with an `errors` entry per offending field) or another "
+        "request the service cannot take, such as a body that is not JSON (`parse_error`)."
+    ),
+    "anyOf": [{"$ref": "#/components/schemas/ValidationProblem"}, {"$ref": "#/components/schemas/Problem"}],
+}
+
 VALIDATION_PROBLEM = {
     "allOf": [
         {"$ref": "#/components/schemas/Problem"},
@@ -50,14 +94,17 @@ VALIDATION_PROBLEM = {
 }
 
 DESCRIPTIONS = {
-    "400": "Invalid input: the `errors` list names each offending field.",
+    "400": "Invalid input: for a validation problem, the `errors` list names each offending field.",
     "401": "No valid credentials: send `Authorization: Bearer <token>` (see `WWW-Authenticate`).",
     "404": "No such resource (another user's objects are reported as missing too).",
     "406": "None of the media types in `Accept` can be served.",
     "413": "The request body is larger than the service accepts.",
     "415": "The request body is not `application/json`.",
     "500": "The service failed; the problem was logged.",
-    "503": "The database cannot be reached (`database_unavailable`): retry after `Retry-After` seconds.",
+    "503": (
+        "The database cannot be reached (`database_unavailable`) or took longer than the service allows "
+        "(`statement_timeout`): retry after `Retry-After` seconds."
+    ),
 }
 
 RETRY_AFTER = {
@@ -83,6 +130,7 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
     schemas["Problem"] = PROBLEM
     schemas["FieldError"] = FIELD_ERROR
     schemas["ValidationProblem"] = VALIDATION_PROBLEM
+    schemas["BadRequestProblem"] = BAD_REQUEST
 
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -92,7 +140,7 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
             params = operation.get("parameters", [])
             takes_input = "requestBody" in operation or any(p.get("in") == "query" for p in params)
             if takes_input:
-                responses.setdefault("400", _problem_response("400", "ValidationProblem"))
+                responses.setdefault("400", _problem_response("400", "BadRequestProblem"))
             if "requestBody" in operation:
                 responses.setdefault("413", _problem_response("413"))
                 responses.setdefault("415", _problem_response("415"))
@@ -113,7 +161,28 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
                 for code in ("200", "201"):
                     if code in responses:
                         responses[code].setdefault("headers", {}).update(SESSION_ETAG)
+            for code, links in SESSION_LINKS.get(operation.get("operationId"), {}).items():
+                responses[code]["links"] = {name: LINKS[name] for name in links}
     return result
+
+
+# OpenAPI links: what a client can do next with a session it just stored, read or changed (its id, and its
+# ETag for If-Match). Generated clients and stateful testing follow them.
+_SESSION_ID = {"path.id": "$response.body#/id"}
+_SESSION_ID_AND_ETAG = {**_SESSION_ID, "header.If-Match": "$response.header.ETag"}
+LINKS = {
+    "ReadSession": {"operationId": "session_retrieve", "parameters": _SESSION_ID},
+    "ChangeSession": {"operationId": "session_update", "parameters": _SESSION_ID_AND_ETAG},
+    "DeleteSession": {"operationId": "session_delete", "parameters": _SESSION_ID_AND_ETAG},
+    "LogHold": {"operationId": "session_hold_append", "parameters": _SESSION_ID},
+    "LogStopEvent": {"operationId": "session_stop_event_append", "parameters": _SESSION_ID},
+}
+_AFTER_UPLOAD = ["ReadSession", "ChangeSession", "DeleteSession", "LogHold", "LogStopEvent"]
+SESSION_LINKS = {
+    "session_upload": {"201": _AFTER_UPLOAD, "200": _AFTER_UPLOAD},
+    "session_retrieve": {"200": ["ChangeSession", "DeleteSession", "LogHold", "LogStopEvent"]},
+    "session_update": {"200": ["ReadSession", "DeleteSession"]},
+}
 
 
 SESSION_ETAG_OPERATIONS = {"session_upload", "session_retrieve", "session_update"}

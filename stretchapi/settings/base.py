@@ -89,6 +89,13 @@ if env.str("ANALYTICS_DATABASE_URL", default=""):
 EXPORT_DATABASE = "analytics" if "analytics" in DATABASES else "default"
 DATABASE_ROUTERS = ["stretchapi.db_routers.AnalyticsRouter"]
 
+# No SQL statement runs longer than this many seconds (PostgreSQL; 0 lifts the limit). Below
+# GUNICORN_TIMEOUT, so that a runaway query ends as a 503 problem before gunicorn kills the worker.
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=25)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_STATEMENT_TIMEOUT > 0:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "stretch_sessions.User"
@@ -128,6 +135,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1_0
 EXPORT_PSEUDONYM_KEY = env.str("EXPORT_PSEUDONYM_KEY", default="")
 EXPORT_MAX_SPAN_DAYS = env.int("EXPORT_MAX_SPAN_DAYS", default=366)
 EXPORT_CHUNK_BYTES = env.int("EXPORT_CHUNK_BYTES", default=65_536)
+# COPY sends a whole CSV export as one statement; it runs under this bound (seconds; 0 lifts it)
+# instead of the web's DATABASE_STATEMENT_TIMEOUT.
+EXPORT_STATEMENT_TIMEOUT = env.int("EXPORT_STATEMENT_TIMEOUT", default=3600)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
@@ -152,7 +162,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "stretchapi.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "stretchapi.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "stretchapi.api.errors.problem_exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -75,6 +75,15 @@ BAD_UPLOADS = [
         [("holds", "max_length")],
         id="301-holds",
     ),
+    pytest.param(
+        lambda b: b.update(stop_events=[stop_event(moved(b["started_at"], minutes=2)) for _ in range(101)]),
+        [("stop_events", "max_length")],
+        id="101-stop-events",
+    ),
+    pytest.param(
+        lambda b: b.update(measurements=b["measurements"] * 51), [("measurements", "max_length")], id="51-measurements"
+    ),
+    pytest.param(lambda b: b.update(notes="x" * 5001), [("notes", "max_length")], id="notes-5001-characters"),
     # Strict JSON types
     pytest.param(
         lambda b: b["holds"][3].update(intensity="5"), [("holds[3].intensity", "invalid")], id="intensity-str"
@@ -139,6 +148,12 @@ BAD_UPLOADS = [
         lambda b: b["holds"][0].update(started_at=b["holds"][0]["started_at"].removesuffix("Z")),
         [("holds[0].started_at", "naive")],
         id="naive-hold-started-at",
+    ),
+    pytest.param(lambda b: b.update(started_at="2024-01-01T12:99:00Z"), [("started_at", "invalid")], id="minute-99"),
+    pytest.param(
+        lambda b: b.update(started_at="0001-01-01T00:01:01+00:00", ended_at=None),
+        [("started_at", "too_early")],
+        id="year-one",
     ),
     pytest.param(
         lambda b: with_stop_event(b, hold_index=4),

@@ -1,6 +1,7 @@
 """The real URLs plus endpoints that fail on purpose, for the 500 and 503 tests."""
 
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
 from rest_framework.views import APIView
@@ -35,9 +36,22 @@ class DatabaseReadingMiddleware:
         return response
 
 
+class SlowQueryView(APIView):
+    """One statement that takes a second (PostgreSQL), in a transaction as a service's writes are."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get(self, request):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")
+        return HttpResponse("finished")
+
+
 urlpatterns = [
     path("api/v1/broken/", BrokenApiView.as_view()),
     path("api/v1/broken-plain/", broken_django_view),
     path("api/v1/plain-database/", plain_database_view),
+    path("api/v1/slow/", SlowQueryView.as_view()),
     path("", include("stretchapi.urls")),
 ]

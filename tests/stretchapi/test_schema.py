@@ -44,7 +44,7 @@ def test_every_operation_documents_its_problem_responses(generated):
                 assert "404" in responses, (method, path)
             if any(p["in"] == "query" for p in operation.get("parameters", [])):
                 assert responses["400"]["content"]["application/problem+json"]["schema"] == {
-                    "$ref": "#/components/schemas/ValidationProblem"
+                    "$ref": "#/components/schemas/BadRequestProblem"
                 }
 
 
@@ -54,3 +54,49 @@ def test_enums_have_domain_names(generated):
     for name in ["DifficultyEnum", "TechniqueEnum", "LateralityEnum", "GoalEnum", "SideEnum", "TimerPhaseEnum"]:
         assert "enum" in components[name], name
     assert not [n for n in components if n.endswith("Enum") and n[:-4].endswith(tuple("0123456789"))]
+
+
+def _operations(generated) -> dict[str, dict]:
+    schema = yaml.safe_load(generated)
+    return {op["operationId"]: op for operations in schema["paths"].values() for op in operations.values()}
+
+
+def test_role_restricted_operations_document_their_403_and_open_reads_do_not(generated):
+    operations = _operations(generated)
+
+    assert operations["trainer_client_list"]["responses"]["403"]["description"] == (
+        "Only trainer and staff accounts may use the trainer endpoints."
+    )
+    assert operations["exercise_history"]["responses"]["403"]["content"]["application/problem+json"]
+    assert "403" not in operations["me_retrieve"]["responses"]
+    assert "403" not in operations["exercise_list"]["responses"]
+
+
+def test_writes_document_the_csrf_403_of_browser_sessions_and_sign_in_does_not(generated):
+    operations = _operations(generated)
+
+    assert "CSRF" in operations["session_upload"]["responses"]["403"]["description"]
+    assert "403" not in operations["auth_token_create"]["responses"]
+
+
+def test_throttled_operations_document_429_and_every_operation_503(generated):
+    operations = _operations(generated)
+
+    assert {name for name, op in operations.items() if "429" in op["responses"]} == {
+        "auth_register",
+        "auth_token_create",
+    }
+    assert all("503" in op["responses"] for op in operations.values())
+
+
+def test_session_operations_link_to_each_other_with_the_id_and_etag(generated):
+    operations = _operations(generated)
+
+    links = operations["session_upload"]["responses"]["201"]["links"]
+
+    assert set(links) == {"ReadSession", "ChangeSession", "DeleteSession", "LogHold", "LogStopEvent"}
+    assert links["DeleteSession"] == {
+        "operationId": "session_delete",
+        "parameters": {"path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"},
+    }
+    assert set(operations["session_update"]["responses"]["200"]["links"]) == {"ReadSession", "DeleteSession"}
