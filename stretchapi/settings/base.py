@@ -78,6 +78,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Caches, as cache URLs (django-environ: locmemcache://, redis://host:6379/0, pymemcache://host:11211).
+# "default" holds the throttles' counts; "catalog" holds catalog answers keyed on the catalog
+# version, apart, so that requests for many catalog URLs cannot push throttle counts out.
+# Both are in each process's memory unless a URL names a shared server.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://default"),
+    "catalog": env.cache_url("CATALOG_CACHE_URL", default="locmemcache://catalog?max_entries=1000"),
+}
+# How long a process may answer from the catalog version it last read before reading it again:
+# the longest a catalog edit made through another process stays unseen (0: read it every time).
+CATALOG_VERSION_CACHE_SECONDS = env.int("CATALOG_VERSION_CACHE_SECONDS", default=1)
+
 AUTH_USER_MODEL = "stretch_sessions.User"
 KNOX_TOKEN_MODEL = "stretch_sessions.DeviceToken"
 REST_KNOX = {
