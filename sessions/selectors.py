@@ -22,10 +22,24 @@ HOLD_STEP_SECONDS = 5
 BALANCE_HOLDS = 5
 
 
+# An exercise row carries JSON (its whole content snapshot, kept for its history, cues and sources):
+# costly to load and decode, and never shown through a hold, which names its exercise by slug.
+EXERCISE_JSON = ("content", "cues", "sources")
+
+
+def without_exercise_json(queryset: QuerySet, *paths: str) -> QuerySet:
+    """`queryset`, with the exercises it selects along `paths` (its own rows without any) loaded
+    without their JSON columns."""
+    return queryset.defer(
+        *(f"{path}__{column}" if path else column for path in paths or [""] for column in EXERCISE_JSON)
+    )
+
+
 def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[StretchSession]:
     """The owner's sessions with their rows; tombstones only when asked (delta sync)."""
+    holds = without_exercise_json(Hold.objects.select_related("exercise"), "exercise")
     sessions = StretchSession.objects.filter(owner=owner).prefetch_related(
-        Prefetch("holds", queryset=Hold.objects.select_related("exercise").order_by("position")),
+        Prefetch("holds", queryset=holds.order_by("position")),
         Prefetch("stop_events", queryset=StopEvent.objects.select_related("stop_sign").order_by("occurred_at")),
         Prefetch("measurements", queryset=Measurement.objects.order_by("measured_at")),
     )
@@ -292,14 +306,10 @@ def trainer_client(*, trainer: User, client_id: int) -> User | None:
 
 def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
     """The safety feed of the trainer's clients, newest first."""
-    return (
-        Alert.objects.filter(client__in=trainer_client_ids(trainer))
-        .select_related(
-            "client", "session", "hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise",
-            "acknowledged_by",
-        )
-        .order_by("-occurred_at", "-id")
-    )  # fmt: skip
+    alerts = Alert.objects.filter(client__in=trainer_client_ids(trainer)).select_related(
+        "client", "hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise", "acknowledged_by"
+    )
+    return without_exercise_json(alerts, "hold__exercise", "stop_event__hold__exercise").order_by("-occurred_at", "-id")
 
 
 # Programs ------------------------------------------------------------------------

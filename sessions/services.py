@@ -161,18 +161,19 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         content_hash=content_hash,
         updated_at=now,
     )
-    session.save(force_insert=True)
     holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
-    Hold.objects.bulk_create(holds)
-    stop_events = StopEvent.objects.bulk_create(
+    stop_events = [
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
-    )
+    ]
+    _session_flags_set(session, holds=holds, stop_events=stop_events)  # known before anything is written
+    session.save(force_insert=True)
+    Hold.objects.bulk_create(holds)
+    StopEvent.objects.bulk_create(stop_events)
     Measurement.objects.bulk_create(
         Measurement(session=session, **measurement) for measurement in data.get("measurements", [])
     )
     _alerts_create(session, holds=holds, stop_events=stop_events)
-    _session_flags_refresh(session, changed=False)
     return session
 
 
@@ -227,7 +228,17 @@ def _alerts_create(session: StretchSession, *, holds: list[Hold], stop_events: l
     Alert.objects.bulk_create(alerts)
 
 
-def _session_flags_refresh(session: StretchSession, *, changed: bool = True) -> None:
+def _session_flags_set(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> None:
+    """The safety flags of a new session from the rows it is uploaded with, as
+    `_session_flags_refresh` derives them from the stored rows, without a query."""
+    pains = [row.pain for row in (*holds, *stop_events) if row.pain is not None]
+    session.holds_above_target = sum(hold.above_target for hold in holds)
+    session.holds_outside_dose = sum(hold.outside_dose for hold in holds)
+    session.has_stop_event = bool(stop_events)
+    session.max_pain = max(pains) if pains else None
+
+
+def _session_flags_refresh(session: StretchSession) -> None:
     """Recompute the session's safety flags from its rows (two queries, whatever its size)."""
     holds = session.holds.aggregate(
         above=Count("id", filter=Q(above_target=True)),
@@ -240,12 +251,18 @@ def _session_flags_refresh(session: StretchSession, *, changed: bool = True) -> 
     session.has_stop_event = events["count"] > 0
     pains = [p for p in (holds["max_pain"], events["max_pain"]) if p is not None]
     session.max_pain = max(pains) if pains else None
-    fields = ["holds_above_target", "holds_outside_dose", "has_stop_event", "max_pain"]
-    if changed:
-        session.version += 1
-        session.updated_at = timezone.now()
-        fields += ["version", "updated_at"]
-    session.save(update_fields=fields)
+    session.version += 1
+    session.updated_at = timezone.now()
+    session.save(
+        update_fields=[
+            "holds_above_target",
+            "holds_outside_dose",
+            "has_stop_event",
+            "max_pain",
+            "version",
+            "updated_at",
+        ]
+    )
 
 
 def _locked(session: StretchSession) -> StretchSession:

@@ -33,6 +33,7 @@ from sessions.models import (
     StretchSession,
     User,
 )
+from sessions.selectors import without_exercise_json
 from stretchapi.api.serializers import (
     StrictCharField,
     StrictIntegerField,
@@ -352,7 +353,10 @@ def _assistance(problems: dict, data: dict) -> User | None:
 
 
 def _exercises_by_slug(slugs: set[str]) -> dict[str, Exercise]:
-    return {e.slug: e for e in Exercise.objects.filter(slug__in=slugs).prefetch_related("doses")} if slugs else {}
+    if not slugs:
+        return {}
+    exercises = without_exercise_json(Exercise.objects.filter(slug__in=slugs).prefetch_related("doses"))
+    return {e.slug: e for e in exercises}
 
 
 def _stop_signs_by_slug(slugs: set[str]) -> dict[str, StopSign]:

@@ -201,10 +201,9 @@ def test_upload_query_count_does_not_grow_with_holds(as_client, django_assert_nu
     body["stop_events"] = [stop_event(body["started_at"], hold_index=1)]
 
     # token (2), exercises + their doses (2), stop signs, does the id exist, savepoint,
-    # one insert each for session, holds, stop events, measurements and alerts, flags (2
-    # aggregates + 1 update), release, then the response: session, holds, stop events,
-    # measurements.
-    with django_assert_num_queries(20):
+    # one insert each for session (its flags included), holds, stop events, measurements
+    # and alerts, release, then the response: session, holds, stop events, measurements.
+    with django_assert_num_queries(17):
         response = upload(as_client, body)
 
     assert response.status_code == 201
