@@ -275,8 +275,8 @@ class Generator:
             joined = self.moment(self.since - timedelta(days=180), self.since)
             email = f"trainer{n:03d}.s{self.seed}@{EMAIL_DOMAIN}"
             rows.append((pk, password, False, email, f"Trainer {n}", "trainer", True, True, joined))
-        # Trainers draw clients unevenly: a few are much in demand.
-        popularity = list(itertools.accumulate(rng.paretovariate(1.5) for _ in trainer_ids))
+        # Trainers draw clients unevenly: a few have two or three times as many as most.
+        popularity = list(itertools.accumulate(rng.lognormvariate(0, 0.5) for _ in trainer_ids))
         people = []
         for n in range(1, clients + 1):
             pk = first_id + trainers + n - 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from operator import attrgetter
 from statistics import mean
 from typing import Any
 
@@ -48,6 +49,19 @@ def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[Stre
 
 def session_get(*, owner: User, session_id) -> StretchSession | None:
     return session_list(owner=owner).filter(pk=session_id).first()
+
+
+def session_with_rows(
+    session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent], measurements: list[Measurement]
+) -> StretchSession:
+    """`session` carrying the rows it was just stored with, in `session_list`'s order: presenting
+    a session the moment it is written costs no query to read it back."""
+    session._prefetched_objects_cache = {
+        "holds": sorted(holds, key=attrgetter("position")),
+        "stop_events": sorted(stop_events, key=attrgetter("occurred_at")),
+        "measurements": sorted(measurements, key=attrgetter("measured_at")),
+    }
+    return session
 
 
 @dataclass
@@ -306,10 +320,19 @@ def trainer_client(*, trainer: User, client_id: int) -> User | None:
 
 def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
     """The safety feed of the trainer's clients, newest first."""
-    alerts = Alert.objects.filter(client__in=trainer_client_ids(trainer)).select_related(
-        "client", "hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise", "acknowledged_by"
+    # The holds and stop events come in queries of their own, for the page's alerts only: joined
+    # in, they would be joined for every alert of every client before the newest are picked.
+    holds = without_exercise_json(Hold.objects.select_related("exercise"), "exercise")
+    stop_events = StopEvent.objects.select_related("stop_sign", "hold__exercise")
+    return (
+        Alert.objects.filter(client__in=trainer_client_ids(trainer))
+        .select_related("client", "acknowledged_by")
+        .prefetch_related(
+            Prefetch("hold", queryset=holds),
+            Prefetch("stop_event", queryset=without_exercise_json(stop_events, "hold__exercise")),
+        )
+        .order_by("-occurred_at", "-id")
     )
-    return without_exercise_json(alerts, "hold__exercise", "stop_event__hold__exercise").order_by("-occurred_at", "-id")
 
 
 # Programs ------------------------------------------------------------------------

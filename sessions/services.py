@@ -33,6 +33,7 @@ from .models import (
     TrainerLink,
     User,
 )
+from .selectors import session_with_rows
 
 IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
 
@@ -105,7 +106,8 @@ def tokens_revoke_all(*, user: User) -> int:
 def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, bool]:
     """Store a whole session at once, or recognise a retry of one already stored.
 
-    Returns the session and whether it was created. The same id with the same
+    Returns the session and whether it was created; a created session carries
+    its rows (`selectors.session_with_rows`). The same id with the same
     content is a retry (nothing is written); with other content it is a
     `SessionConflict`; owned by someone else, a `SessionIdTaken` that reveals
     nothing of it. Concurrent retries race on the primary key: exactly one
@@ -166,15 +168,14 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
     ]
+    measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
     _session_flags_set(session, holds=holds, stop_events=stop_events)  # known before anything is written
     session.save(force_insert=True)
     Hold.objects.bulk_create(holds)
     StopEvent.objects.bulk_create(stop_events)
-    Measurement.objects.bulk_create(
-        Measurement(session=session, **measurement) for measurement in data.get("measurements", [])
-    )
+    Measurement.objects.bulk_create(measurements)
     _alerts_create(session, holds=holds, stop_events=stop_events)
-    return session
+    return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
 
 
 def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) -> Hold:

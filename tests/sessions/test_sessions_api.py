@@ -57,6 +57,35 @@ def test_upload_stores_the_whole_session(as_client, client_user):
     assert stored_counts() == (1, 4, 1, 1)
 
 
+def test_upload_answers_the_session_as_a_later_read_returns_it(as_client, trainer):
+    started = timezone.now().replace(microsecond=123456) - timedelta(hours=2)
+    local = timezone.get_fixed_timezone(120)  # the phone sends its own offset: +02:00
+    body = session_payload(holds=4, started=started, assisted_by="trainer", trainer_id=trainer.pk, partner_name="")
+    body["started_at"] = started.astimezone(local).isoformat()
+    body["holds"].append(
+        {"exercise": "pnf-hamstring-stretch", "side": "right", "held_seconds": 6, "intensity": 9, "pain": 8,
+         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "target_seconds": 5}
+    )  # fmt: skip
+    body["stop_events"] = [  # sent latest first
+        stop_event(iso(started + timedelta(minutes=20)), hold_index=4, action="eased_off"),
+        stop_event(iso(started + timedelta(minutes=10)), kind="other", note="Felt dizzy.", side=None, pain=None),
+    ]
+    body["measurements"] = [
+        {"kind": "sit_and_reach", "value": -3.5, "unit": "cm", "zero_offset_cm": 23,
+         "measured_at": iso(started + timedelta(minutes=28))},
+        {"kind": "straight_leg_raise", "side": "right", "value": 70.2, "unit": "deg",
+         "measured_at": iso(started + timedelta(minutes=26))},
+    ]  # fmt: skip
+
+    uploaded = upload(as_client, body)
+    read = as_client.get(f"{SESSIONS}{body['id']}/")
+
+    assert uploaded.status_code == 201
+    assert uploaded.json() == read.json()
+    assert uploaded["ETag"] == read["ETag"]
+    assert [e["kind"] for e in uploaded.json()["stop_events"]] == ["other", "sharp-pain"]
+
+
 def test_upload_flags_holds_above_target_and_outside_the_dose(as_client):
     body = session_payload(holds=3)
     body["holds"][0]["intensity"] = 9  # target is 5–7
@@ -202,8 +231,8 @@ def test_upload_query_count_does_not_grow_with_holds(as_client, django_assert_nu
 
     # token (2), exercises + their doses (2), stop signs, does the id exist, savepoint,
     # one insert each for session (its flags included), holds, stop events, measurements
-    # and alerts, release, then the response: session, holds, stop events, measurements.
-    with django_assert_num_queries(17):
+    # and alerts, release; the answer is the session as written, read back by no query.
+    with django_assert_num_queries(13):
         response = upload(as_client, body)
 
     assert response.status_code == 201
