@@ -70,8 +70,8 @@ class CatalogViewMixin(VersionETagMixin):
     catalog_version: int | None = None  # read once per request: the cache key and the ETag agree
 
     def get_content_version(self) -> str:
-        if self.catalog_version is None:
-            self.catalog_version = selectors.catalog_version_recent()
+        if self.catalog_version is None:  # the one CatalogCacheMiddleware read, if it did
+            self.catalog_version = getattr(self.request, "catalog_version", None) or selectors.catalog_version_recent()
         return str(self.catalog_version)
 
     def list(self, request: Request, *args, **kwargs) -> Response:

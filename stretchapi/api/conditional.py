@@ -12,13 +12,15 @@ the absolute URL. While the version stands, the same URL is answered from
 there — a 304 or the stored bytes — without running the handler: an answer
 only gets there once it was a 200, so a cached URL cannot hide an error. When
 the version moves, every key moves with it; old entries are never read again
-and leave as the cache culls them.
+and leave as the cache culls them. A middleware may answer from the same
+entries before the view (catalog/api/middleware.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.http import HttpResponse
@@ -27,6 +29,23 @@ from rest_framework import status
 from rest_framework.response import Response
 
 RESPONSE_CACHE_SECONDS = 24 * 3600  # entries die with their version anyway; this only bounds idle memory
+
+
+def response_cache_key(version: str, request) -> str:
+    """Where the answer to this GET is kept: its content version, absolute URL (links in
+    the body name the host) and Accept header (the answer varies with it)."""
+    identity = "\n".join([version, request.build_absolute_uri(), request.headers.get("Accept", "")])
+    return "response:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+@dataclass
+class CachedResponse:
+    """A kept 200: its ETag, body and type; `headers` once a middleware saw the complete answer."""
+
+    etag: str
+    content: bytes
+    content_type: str
+    headers: list[tuple[str, str]] | None = None
 
 
 class VersionETagMixin:
@@ -41,13 +60,12 @@ class VersionETagMixin:
         """The answer to a GET: from the cache when this version already answered this URL, else `handler()`."""
         if self.response_cache is None or request.method != "GET" or request.accepted_renderer.format != "json":
             return handler()
-        identity = f"{self.get_content_version()} {request.build_absolute_uri()}"
-        self._cache_key = "response:" + hashlib.sha256(identity.encode()).hexdigest()
-        stored = caches[self.response_cache].get(self._cache_key)
+        self._cache_key = response_cache_key(self.get_content_version(), request)
+        stored: CachedResponse | None = caches[self.response_cache].get(self._cache_key)
         if stored is None:
             return handler()  # finalize_response keeps it if it is a 200
-        self._cached_etag, content, content_type = stored
-        return HttpResponse(content, content_type=content_type)
+        self._cached_etag = stored.etag
+        return HttpResponse(stored.content, content_type=stored.content_type)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -59,7 +77,7 @@ class VersionETagMixin:
             etag = f'"v{self.get_content_version()}-{getattr(request.accepted_renderer, "format", "json")}"'
             if self._cache_key is not None:
                 response.render()
-                stored = (etag, response.content, response["Content-Type"])
+                stored = CachedResponse(etag, response.content, response["Content-Type"])
                 caches[self.response_cache].set(self._cache_key, stored, RESPONSE_CACHE_SECONDS)
         header = request.headers.get("If-None-Match", "")
         if header.strip() == "*" or etag in parse_etags(header):
@@ -68,4 +86,5 @@ class VersionETagMixin:
         response["ETag"] = etag
         response["Cache-Control"] = "public, no-cache"
         response["Vary"] = "Accept"
+        response.response_cache_key = self._cache_key  # for a middleware that answers before the view
         return response

@@ -150,3 +150,71 @@ def test_an_error_is_not_kept(api_client, django_assert_num_queries):
 
     assert again.status_code == 404
     assert again["Content-Type"] == "application/problem+json"
+
+
+# Before the view: catalog/api/middleware.py ---------------------------------------------
+
+
+def without_vary(response) -> dict:
+    return {name: value for name, value in response.items() if name != "Vary"}
+
+
+def answered_by_the_view(response) -> bool:
+    return hasattr(response, "response_cache_key")  # what the view marks on every catalog read it answers
+
+
+@pytest.mark.parametrize("path", READS)
+def test_an_anonymous_repeat_is_answered_before_the_view_as_the_view_answered(api_client, path, make_user):
+    signed_in = bearer_client(make_user("reader@example.com"))
+    first = api_client.get(path)
+
+    again = api_client.get(path)
+    through_the_view = signed_in.get(path)
+
+    assert answered_by_the_view(first)
+    assert not answered_by_the_view(again)
+    assert answered_by_the_view(through_the_view)
+    assert again.content == first.content == through_the_view.content
+    assert dict(again.items()) == dict(first.items())
+    assert without_vary(through_the_view) == without_vary(first)  # signed in: no Vary: Cookie
+
+
+def test_an_anonymous_revalidation_is_answered_before_the_view(api_client, django_assert_num_queries):
+    etag = api_client.get(LIST)["ETag"]
+
+    with django_assert_num_queries(0):
+        response = api_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert not answered_by_the_view(response)
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == "public, no-cache"
+    assert response.content == b""
+
+
+def test_revalidations_alone_reach_the_answer_before_the_view(api_client, make_user):
+    etag = bearer_client(make_user("reader@example.com")).get(LIST)["ETag"]  # kept, by a signed-in read
+
+    first = api_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    second = api_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+
+    assert first.status_code == second.status_code == 304
+    assert answered_by_the_view(first)
+    assert not answered_by_the_view(second)
+
+
+def test_a_bad_token_is_refused_even_when_the_answer_is_kept(api_client):
+    api_client.get(LIST)
+    api_client.get(LIST)
+
+    response = api_client.get(LIST, HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    assert response.status_code == 401
+
+
+def test_each_accept_header_is_kept_apart(api_client):
+    api_client.get(LIST, HTTP_ACCEPT="application/json")
+
+    response = api_client.get(LIST, HTTP_ACCEPT="text/html")
+
+    assert response["Content-Type"].startswith("text/html")
