@@ -36,9 +36,17 @@ def without_exercise_json(queryset: QuerySet, *paths: str) -> QuerySet:
     )
 
 
+def holds_with_exercise_slug() -> QuerySet[Hold]:
+    """Holds with the one thing a hold shows of its exercise, the slug: a page of sessions
+    holds hundreds of holds, and an exercise row is wide."""
+    return Hold.objects.select_related("exercise").only(
+        *(field.name for field in Hold._meta.concrete_fields), "exercise__slug"
+    )
+
+
 def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[StretchSession]:
     """The owner's sessions with their rows; tombstones only when asked (delta sync)."""
-    holds = without_exercise_json(Hold.objects.select_related("exercise"), "exercise")
+    holds = holds_with_exercise_slug()
     sessions = StretchSession.objects.filter(owner=owner).prefetch_related(
         Prefetch("holds", queryset=holds.order_by("position")),
         Prefetch("stop_events", queryset=StopEvent.objects.select_related("stop_sign").order_by("occurred_at")),
@@ -322,7 +330,7 @@ def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
     """The safety feed of the trainer's clients, newest first."""
     # The holds and stop events come in queries of their own, for the page's alerts only: joined
     # in, they would be joined for every alert of every client before the newest are picked.
-    holds = without_exercise_json(Hold.objects.select_related("exercise"), "exercise")
+    holds = holds_with_exercise_slug()
     stop_events = StopEvent.objects.select_related("stop_sign", "hold__exercise")
     return (
         Alert.objects.filter(client__in=trainer_client_ids(trainer))

@@ -463,3 +463,27 @@ def test_ending_a_live_session_by_patch(as_client):
 
     assert response.status_code == 200
     assert parse_datetime(response.json()["ended_at"]) == parse_datetime(ended)
+
+
+def test_a_hold_is_shown_as_drfs_own_field_by_field_path_shows_it(as_client):
+    from rest_framework.serializers import ModelSerializer
+
+    from sessions.api.serializers import HoldSerializer
+
+    body = session_payload(holds=2)
+    del body["holds"][1]["started_at"]
+    body["holds"][1].update(pain=3, target_seconds=25)
+    body["holds"].append(
+        {"exercise": "pnf-hamstring-stretch", "side": "left", "held_seconds": 6, "intensity": 9,
+         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "set_number": 2}
+    )  # fmt: skip
+    upload(as_client, body)
+    holds = list(Hold.objects.select_related("exercise").order_by("position"))
+    serializer = HoldSerializer()
+
+    shown = [serializer.to_representation(hold) for hold in holds]
+
+    assert shown == [ModelSerializer.to_representation(serializer, hold) for hold in holds]
+    assert [list(item) for item in shown] == [HoldSerializer.Meta.fields] * 3
+    assert shown[0]["started_at"].endswith("Z")
+    assert shown[1]["started_at"] is None
