@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-faults lint schema check bench clean
+.PHONY: install run test test-sqlite test-postgres test-faults lint schema check bench bench-export clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ check: install
 ## Sizes and load: make bench BENCH_ARGS="--clients 3000 --holds 300000 --users 8 --duration 60"
 bench: install
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_load.py $(BENCH_ARGS)
+
+## Export benchmark on a throwaway PostgreSQL: holds export (COPY CSV, iterator NDJSON; command and HTTP)
+## against a raw COPY, at 100 k then 1 M holds; rows/s and peak memory (about 7 minutes, bench/results/export.txt).
+## Other sizes or formats: make bench-export EXPORT_BENCH_ARGS="--sizes 50000,500000 --formats csv,ndjson,fhir"
+EXPORT_BENCH_ARGS ?=
+bench-export: install
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_export.py $(EXPORT_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
