@@ -56,7 +56,7 @@ bench: install
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_load.py $(BENCH_ARGS)
 
 ## Export benchmark on a throwaway PostgreSQL: holds export (COPY CSV, iterator NDJSON; command and HTTP)
-## against a raw COPY, at 100 k then 1 M holds; rows/s and peak memory (about 7 minutes, bench/results/export.txt).
+## against a raw COPY, at 100 k then 1 M holds; rows/s and peak memory (about 6 minutes, bench/results/export.txt).
 ## Other sizes or formats: make bench-export EXPORT_BENCH_ARGS="--sizes 50000,500000 --formats csv,ndjson,fhir"
 EXPORT_BENCH_ARGS ?=
 bench-export: install

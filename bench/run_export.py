@@ -32,6 +32,7 @@ an export's rows or bytes differ from the raw COPY's.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import pickle
@@ -83,6 +84,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="export formats, comma-separated: csv, ndjson, fhir (default csv,ndjson)",
     )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP path (gunicorn)")
+    parser.add_argument(
+        "--worker-timeout",
+        default="900",
+        help="gunicorn's --timeout for the HTTP path, seconds (default 900: scripts/start.sh's 30 s default "
+        "kills a sync worker whose response takes longer, as a 1 M-row NDJSON export does)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS / "export.txt", help="where the table goes")
     return parser.parse_args(argv)
 
@@ -166,10 +173,17 @@ def measure_http(size: int, fmt: str, env: dict[str, str], token: str, logs: Pat
         request = urllib.request.Request(url + url_query, headers=headers)  # noqa: S310
         begun = time.perf_counter()
         size_bytes = newlines = 0
-        with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 -- our own http://127.0.0.1
-            while block := response.read(1 << 16):
-                size_bytes += len(block)
-                newlines += block.count(b"\n")
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 -- our own http://127.0.0.1
+                while block := response.read(1 << 16):
+                    size_bytes += len(block)
+                    newlines += block.count(b"\n")
+        except http.client.IncompleteRead as exc:
+            raise SystemExit(
+                f"bench: the {fmt} export over HTTP broke off after {size_bytes + len(exc.partial):,} bytes, "
+                f"{time.perf_counter() - begun:.1f} s in: gunicorn kills a worker busy longer than --timeout "
+                f"({env['GUNICORN_TIMEOUT']} s; see --worker-timeout)"
+            ) from exc
         seconds = time.perf_counter() - begun
         peak = peak_kib(worker)
     rows = newlines - 1 if fmt == "csv" else newlines
@@ -270,10 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     if "DATABASE_URL" not in os.environ or not os.environ["DATABASE_URL"].startswith("postgres"):
         raise SystemExit("bench: DATABASE_URL must name an empty PostgreSQL database (see scripts/with_postgres.py)")
     begun = time.perf_counter()
-    # The HTTP exports take longer than the default 30 s that a sync worker may spend on one request.
-    env = {**app_environment(), "GUNICORN_TIMEOUT": "900"}
+    env = {**app_environment(), "GUNICORN_TIMEOUT": args.worker_timeout}
     os.environ["GUNICORN_TIMEOUT"] = env["GUNICORN_TIMEOUT"]
     token = prepare(env)
+    facts = machine()
     measures: list[Measure] = []
     notes = []
     with tempfile.TemporaryDirectory(prefix="bench-export-") as workdir:
@@ -297,12 +311,12 @@ def main(argv: list[str] | None = None) -> int:
                     log(table([raw, m])[-1].strip())
     ratio_lines, memory_ok = memory_ratios(measures)
     check_lines, same = consistency(measures, args.formats)
-    facts = machine()
     header = [
         f"Export benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: `make bench-export`"
         f" (sizes {','.join(str(s) for s in args.sizes)}; formats {','.join(args.formats)})",
         f"machine: {facts['cpus']} CPUs ({facts['cpu']}), {facts['memory']}, {facts['os']}; "
-        f"Python {facts['python']}, PostgreSQL {facts['postgresql']}; commit {facts['commit']}",
+        f"Python {facts['python']}, PostgreSQL {facts['postgresql']}; commit {facts['commit']}; "
+        f"load average before: {facts['load_average_before']}",
         f"export: holds, {SINCE_DAY} to {UNTIL_DAY}, as an analyst; {'; '.join(notes)}",
         "",
     ]
