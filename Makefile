@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-faults lint schema check clean
+.PHONY: install run test test-sqlite test-postgres test-faults lint schema check bench bench-export clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,18 @@ check: install
 	DJANGO_SETTINGS_MODULE=stretchapi.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_SETTINGS_MODULE=stretchapi.settings.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## Load benchmark on a throwaway PostgreSQL: generated data, gunicorn, locust, the ceiling (about 6 minutes).
+## Sizes and load: make bench BENCH_ARGS="--clients 3000 --holds 300000 --users 8 --duration 60"
+bench: install
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_load.py $(BENCH_ARGS)
+
+## Export benchmark on a throwaway PostgreSQL: holds export (COPY CSV, iterator NDJSON; command and HTTP)
+## against a raw COPY, at 100 k then 1 M holds; rows/s and peak memory (about 6 minutes, bench/results/export.txt).
+## Other sizes or formats: make bench-export EXPORT_BENCH_ARGS="--sizes 50000,500000 --formats csv,ndjson,fhir"
+EXPORT_BENCH_ARGS ?=
+bench-export: install
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_export.py $(EXPORT_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

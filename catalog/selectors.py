@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Model, Prefetch, Q, QuerySet
 
 from . import choices
@@ -26,10 +28,37 @@ from .models import (
     StopSign,
 )
 
+VERSION_CACHE = "catalog"  # an alias of settings.CACHES
+VERSION_KEY = "catalog:version"
+
 
 def catalog_version_number() -> int:
     """The catalog's current version (0 before anything was loaded)."""
     return CatalogVersion.objects.filter(id=1).values_list("number", flat=True).first() or 0
+
+
+def catalog_version_recent() -> int:
+    """The catalog version as this process (or the shared cache) read it at most
+    `CATALOG_VERSION_CACHE_SECONDS` ago: what keys the catalog's ETags and cached answers.
+
+    `catalog_version_bump` forgets it at once and again at commit, so the
+    process that edits the catalog sees its edit immediately; another process
+    with its own in-memory cache sees it within those seconds. 0 turns the
+    memory off: every call asks the database.
+    """
+    seconds = settings.CATALOG_VERSION_CACHE_SECONDS
+    if seconds <= 0:
+        return catalog_version_number()
+    cache = caches[VERSION_CACHE]
+    number = cache.get(VERSION_KEY)
+    if number is None:
+        number = catalog_version_number()
+        cache.set(VERSION_KEY, number, seconds)
+    return number
+
+
+def catalog_version_forget() -> None:
+    caches[VERSION_CACHE].delete(VERSION_KEY)
 
 
 def _muscle_links() -> Prefetch:

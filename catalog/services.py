@@ -48,7 +48,13 @@ from .models import (
     StopSign,
     Tip,
 )
-from .selectors import catalog_vocabularies, exercise_as_content, exercise_detail, vocabulary_lookups
+from .selectors import (
+    catalog_version_forget,
+    catalog_vocabularies,
+    exercise_as_content,
+    exercise_detail,
+    vocabulary_lookups,
+)
 
 
 @dataclass
@@ -67,9 +73,16 @@ class LoadReport:
 
 
 def catalog_version_bump() -> None:
-    """Mark the catalog as changed, so every catalog ETag changes with it."""
+    """Mark the catalog as changed, so every catalog ETag and cached catalog answer changes with it.
+
+    The remembered version is forgotten now, for the rest of this transaction,
+    and again once it commits: a reader that cached the old number meanwhile
+    must not keep it.
+    """
     CatalogVersion.objects.get_or_create(id=1)
     CatalogVersion.objects.filter(id=1).update(number=F("number") + 1, changed_at=timezone.now())
+    catalog_version_forget()
+    transaction.on_commit(catalog_version_forget)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from operator import attrgetter
 from statistics import mean
 from typing import Any
 
@@ -22,10 +23,32 @@ HOLD_STEP_SECONDS = 5
 BALANCE_HOLDS = 5
 
 
+# An exercise row carries JSON (its whole content snapshot, kept for its history, cues and sources):
+# costly to load and decode, and never shown through a hold, which names its exercise by slug.
+EXERCISE_JSON = ("content", "cues", "sources")
+
+
+def without_exercise_json(queryset: QuerySet, *paths: str) -> QuerySet:
+    """`queryset`, with the exercises it selects along `paths` (its own rows without any) loaded
+    without their JSON columns."""
+    return queryset.defer(
+        *(f"{path}__{column}" if path else column for path in paths or [""] for column in EXERCISE_JSON)
+    )
+
+
+def holds_with_exercise_slug() -> QuerySet[Hold]:
+    """Holds with the one thing a hold shows of its exercise, the slug: a page of sessions
+    holds hundreds of holds, and an exercise row is wide."""
+    return Hold.objects.select_related("exercise").only(
+        *(field.name for field in Hold._meta.concrete_fields), "exercise__slug"
+    )
+
+
 def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[StretchSession]:
     """The owner's sessions with their rows; tombstones only when asked (delta sync)."""
+    holds = holds_with_exercise_slug()
     sessions = StretchSession.objects.filter(owner=owner).prefetch_related(
-        Prefetch("holds", queryset=Hold.objects.select_related("exercise").order_by("position")),
+        Prefetch("holds", queryset=holds.order_by("position")),
         Prefetch("stop_events", queryset=StopEvent.objects.select_related("stop_sign").order_by("occurred_at")),
         Prefetch("measurements", queryset=Measurement.objects.order_by("measured_at")),
     )
@@ -34,6 +57,19 @@ def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[Stre
 
 def session_get(*, owner: User, session_id) -> StretchSession | None:
     return session_list(owner=owner).filter(pk=session_id).first()
+
+
+def session_with_rows(
+    session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent], measurements: list[Measurement]
+) -> StretchSession:
+    """`session` carrying the rows it was just stored with, in `session_list`'s order: presenting
+    a session the moment it is written costs no query to read it back."""
+    session._prefetched_objects_cache = {
+        "holds": sorted(holds, key=attrgetter("position")),
+        "stop_events": sorted(stop_events, key=attrgetter("occurred_at")),
+        "measurements": sorted(measurements, key=attrgetter("measured_at")),
+    }
+    return session
 
 
 @dataclass
@@ -292,14 +328,19 @@ def trainer_client(*, trainer: User, client_id: int) -> User | None:
 
 def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
     """The safety feed of the trainer's clients, newest first."""
+    # The holds and stop events come in queries of their own, for the page's alerts only: joined
+    # in, they would be joined for every alert of every client before the newest are picked.
+    holds = holds_with_exercise_slug()
+    stop_events = StopEvent.objects.select_related("stop_sign", "hold__exercise")
     return (
         Alert.objects.filter(client__in=trainer_client_ids(trainer))
-        .select_related(
-            "client", "session", "hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise",
-            "acknowledged_by",
+        .select_related("client", "acknowledged_by")
+        .prefetch_related(
+            Prefetch("hold", queryset=holds),
+            Prefetch("stop_event", queryset=without_exercise_json(stop_events, "hold__exercise")),
         )
         .order_by("-occurred_at", "-id")
-    )  # fmt: skip
+    )
 
 
 # Programs ------------------------------------------------------------------------

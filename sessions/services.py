@@ -33,6 +33,7 @@ from .models import (
     TrainerLink,
     User,
 )
+from .selectors import session_with_rows
 
 IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
 
@@ -105,7 +106,8 @@ def tokens_revoke_all(*, user: User) -> int:
 def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, bool]:
     """Store a whole session at once, or recognise a retry of one already stored.
 
-    Returns the session and whether it was created. The same id with the same
+    Returns the session and whether it was created; a created session carries
+    its rows (`selectors.session_with_rows`). The same id with the same
     content is a retry (nothing is written); with other content it is a
     `SessionConflict`; owned by someone else, a `SessionIdTaken` that reveals
     nothing of it. Concurrent retries race on the primary key: exactly one
@@ -161,19 +163,19 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         content_hash=content_hash,
         updated_at=now,
     )
-    session.save(force_insert=True)
     holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
-    Hold.objects.bulk_create(holds)
-    stop_events = StopEvent.objects.bulk_create(
+    stop_events = [
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
-    )
-    Measurement.objects.bulk_create(
-        Measurement(session=session, **measurement) for measurement in data.get("measurements", [])
-    )
+    ]
+    measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
+    _session_flags_set(session, holds=holds, stop_events=stop_events)  # known before anything is written
+    session.save(force_insert=True)
+    Hold.objects.bulk_create(holds)
+    StopEvent.objects.bulk_create(stop_events)
+    Measurement.objects.bulk_create(measurements)
     _alerts_create(session, holds=holds, stop_events=stop_events)
-    _session_flags_refresh(session, changed=False)
-    return session
+    return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
 
 
 def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) -> Hold:
@@ -227,7 +229,17 @@ def _alerts_create(session: StretchSession, *, holds: list[Hold], stop_events: l
     Alert.objects.bulk_create(alerts)
 
 
-def _session_flags_refresh(session: StretchSession, *, changed: bool = True) -> None:
+def _session_flags_set(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> None:
+    """The safety flags of a new session from the rows it is uploaded with, as
+    `_session_flags_refresh` derives them from the stored rows, without a query."""
+    pains = [row.pain for row in (*holds, *stop_events) if row.pain is not None]
+    session.holds_above_target = sum(hold.above_target for hold in holds)
+    session.holds_outside_dose = sum(hold.outside_dose for hold in holds)
+    session.has_stop_event = bool(stop_events)
+    session.max_pain = max(pains) if pains else None
+
+
+def _session_flags_refresh(session: StretchSession) -> None:
     """Recompute the session's safety flags from its rows (two queries, whatever its size)."""
     holds = session.holds.aggregate(
         above=Count("id", filter=Q(above_target=True)),
@@ -240,12 +252,18 @@ def _session_flags_refresh(session: StretchSession, *, changed: bool = True) -> 
     session.has_stop_event = events["count"] > 0
     pains = [p for p in (holds["max_pain"], events["max_pain"]) if p is not None]
     session.max_pain = max(pains) if pains else None
-    fields = ["holds_above_target", "holds_outside_dose", "has_stop_event", "max_pain"]
-    if changed:
-        session.version += 1
-        session.updated_at = timezone.now()
-        fields += ["version", "updated_at"]
-    session.save(update_fields=fields)
+    session.version += 1
+    session.updated_at = timezone.now()
+    session.save(
+        update_fields=[
+            "holds_above_target",
+            "holds_outside_dose",
+            "has_stop_event",
+            "max_pain",
+            "version",
+            "updated_at",
+        ]
+    )
 
 
 def _locked(session: StretchSession) -> StretchSession:

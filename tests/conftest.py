@@ -23,6 +23,16 @@ def django_db_setup(django_test_environment, django_db_blocker):
         teardown_databases(config, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Every test starts with empty caches: catalog answers are kept under the catalog version,
+    which each test's rolled-back database starts again from, whatever the test changed."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -1,5 +1,7 @@
 """Catalog API: public, cacheable reads (ETag keyed on the catalog version), and editing for catalog editors."""
 
+import functools
+
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -56,12 +58,25 @@ def as_validation_error(exc: ContentError) -> exceptions.ValidationError:
 
 
 class CatalogViewMixin(VersionETagMixin):
-    """The catalog is public, and every catalog response follows the catalog version."""
+    """The catalog is public, and every catalog response follows the catalog version.
+
+    Reads are answered from the catalog cache while the version stands (see
+    stretchapi/api/conditional.py): a repeated read or a revalidation costs
+    no query while the process remembers the version, one when it asks again
+    (`CATALOG_VERSION_CACHE_SECONDS`).
+    """
 
     permission_classes = [AllowAny]
+    response_cache = "catalog"
+    catalog_version: int | None = None  # read once per request: the cache key and the ETag agree
 
     def get_content_version(self) -> str:
-        return str(selectors.catalog_version_number())
+        if self.catalog_version is None:  # the one CatalogCacheMiddleware read, if it did
+            self.catalog_version = getattr(self.request, "catalog_version", None) or selectors.catalog_version_recent()
+        return str(self.catalog_version)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.respond(request, functools.partial(super().list, request, *args, **kwargs))
 
 
 @extend_schema_view(
@@ -125,11 +140,15 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return f"{version}.{self.etag_exercise.tag}" if self.etag_exercise is not None else version
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self.respond(request, self._retrieve)
+
+    def _retrieve(self) -> Response:
         self.etag_exercise = self.get_object()
         return Response(self.get_serializer(self.etag_exercise).data)
 
     def _written(self, request: Request, exercise: Exercise, status_code: int = status.HTTP_200_OK) -> Response:
         """The exercise as it now is, with the ETag a GET of it would carry."""
+        self.catalog_version = selectors.catalog_version_number()  # this write's, not a remembered one
         self.etag_exercise = selectors.exercise_detail().get(pk=exercise.pk)
         headers = {"ETag": f'"v{self.get_content_version()}-{request.accepted_renderer.format}"'}
         if status_code == status.HTTP_201_CREATED:
@@ -226,6 +245,9 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def plan(self, request: Request, slug: str) -> Response:
+        return self.respond(request, functools.partial(self._plan, request, slug))
+
+    def _plan(self, request: Request, slug: str) -> Response:
         exercise = get_object_or_404(self.get_queryset(), slug=slug)
         query = serializers.PlanQuerySerializer(data=request.query_params, context={"exercise": exercise})
         query.is_valid(raise_exception=True)

@@ -271,7 +271,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         session, created = services.session_upload(
             owner=request.user, data=data.validated_data, content_hash=_content_hash(request)
         )
-        session = selectors.session_get(owner=request.user, session_id=session.pk)
+        if not created:  # a retry: the session as stored then
+            session = selectors.session_get(owner=request.user, session_id=session.pk)
         return self._session_response(session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(

@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "stretchapi.api.middleware.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous catalog reads the catalog cache holds are answered here, before the rest.
+    "catalog.api.middleware.CatalogCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,6 +81,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # While the server is unreachable a request fails fast (a 503) instead of
     # hanging past the client's own timeout.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    # PostgreSQL's JIT compiles any query it guesses costly: a second of compiling for a
+    # trainer's client list that runs in milliseconds. The app's queries are all short.
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 
 # Analysts' exports read from a replica when one is configured: the router sends
 # export reads to EXPORT_DATABASE, every write (the export records too) to `default`.
@@ -97,6 +102,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
     _options["options"] = f"{_options.get('options', '')} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Caches, as cache URLs (django-environ: locmemcache://, redis://host:6379/0, pymemcache://host:11211).
+# "default" holds the throttles' counts; "catalog" holds catalog answers keyed on the catalog
+# version, apart, so that requests for many catalog URLs cannot push throttle counts out.
+# Both are in each process's memory unless a URL names a shared server.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://default"),
+    "catalog": env.cache_url("CATALOG_CACHE_URL", default="locmemcache://catalog?max_entries=1000"),
+}
+# How long a process may answer from the catalog version it last read before reading it again:
+# the longest a catalog edit made through another process stays unseen (0: read it every time).
+CATALOG_VERSION_CACHE_SECONDS = env.int("CATALOG_VERSION_CACHE_SECONDS", default=1)
 
 AUTH_USER_MODEL = "stretch_sessions.User"
 KNOX_TOKEN_MODEL = "stretch_sessions.DeviceToken"

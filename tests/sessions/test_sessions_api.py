@@ -57,6 +57,35 @@ def test_upload_stores_the_whole_session(as_client, client_user):
     assert stored_counts() == (1, 4, 1, 1)
 
 
+def test_upload_answers_the_session_as_a_later_read_returns_it(as_client, trainer):
+    started = timezone.now().replace(microsecond=123456) - timedelta(hours=2)
+    local = timezone.get_fixed_timezone(120)  # the phone sends its own offset: +02:00
+    body = session_payload(holds=4, started=started, assisted_by="trainer", trainer_id=trainer.pk, partner_name="")
+    body["started_at"] = started.astimezone(local).isoformat()
+    body["holds"].append(
+        {"exercise": "pnf-hamstring-stretch", "side": "right", "held_seconds": 6, "intensity": 9, "pain": 8,
+         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "target_seconds": 5}
+    )  # fmt: skip
+    body["stop_events"] = [  # sent latest first
+        stop_event(iso(started + timedelta(minutes=20)), hold_index=4, action="eased_off"),
+        stop_event(iso(started + timedelta(minutes=10)), kind="other", note="Felt dizzy.", side=None, pain=None),
+    ]
+    body["measurements"] = [
+        {"kind": "sit_and_reach", "value": -3.5, "unit": "cm", "zero_offset_cm": 23,
+         "measured_at": iso(started + timedelta(minutes=28))},
+        {"kind": "straight_leg_raise", "side": "right", "value": 70.2, "unit": "deg",
+         "measured_at": iso(started + timedelta(minutes=26))},
+    ]  # fmt: skip
+
+    uploaded = upload(as_client, body)
+    read = as_client.get(f"{SESSIONS}{body['id']}/")
+
+    assert uploaded.status_code == 201
+    assert uploaded.json() == read.json()
+    assert uploaded["ETag"] == read["ETag"]
+    assert [e["kind"] for e in uploaded.json()["stop_events"]] == ["other", "sharp-pain"]
+
+
 def test_upload_flags_holds_above_target_and_outside_the_dose(as_client):
     body = session_payload(holds=3)
     body["holds"][0]["intensity"] = 9  # target is 5–7
@@ -201,10 +230,9 @@ def test_upload_query_count_does_not_grow_with_holds(as_client, django_assert_nu
     body["stop_events"] = [stop_event(body["started_at"], hold_index=1)]
 
     # token (2), exercises + their doses (2), stop signs, does the id exist, savepoint,
-    # one insert each for session, holds, stop events, measurements and alerts, flags (2
-    # aggregates + 1 update), release, then the response: session, holds, stop events,
-    # measurements.
-    with django_assert_num_queries(20):
+    # one insert each for session (its flags included), holds, stop events, measurements
+    # and alerts, release; the answer is the session as written, read back by no query.
+    with django_assert_num_queries(13):
         response = upload(as_client, body)
 
     assert response.status_code == 201
@@ -435,3 +463,27 @@ def test_ending_a_live_session_by_patch(as_client):
 
     assert response.status_code == 200
     assert parse_datetime(response.json()["ended_at"]) == parse_datetime(ended)
+
+
+def test_a_hold_is_shown_as_drfs_own_field_by_field_path_shows_it(as_client):
+    from rest_framework.serializers import ModelSerializer
+
+    from sessions.api.serializers import HoldSerializer
+
+    body = session_payload(holds=2)
+    del body["holds"][1]["started_at"]
+    body["holds"][1].update(pain=3, target_seconds=25)
+    body["holds"].append(
+        {"exercise": "pnf-hamstring-stretch", "side": "left", "held_seconds": 6, "intensity": 9,
+         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "set_number": 2}
+    )  # fmt: skip
+    upload(as_client, body)
+    holds = list(Hold.objects.select_related("exercise").order_by("position"))
+    serializer = HoldSerializer()
+
+    shown = [serializer.to_representation(hold) for hold in holds]
+
+    assert shown == [ModelSerializer.to_representation(serializer, hold) for hold in holds]
+    assert [list(item) for item in shown] == [HoldSerializer.Meta.fields] * 3
+    assert shown[0]["started_at"].endswith("Z")
+    assert shown[1]["started_at"] is None

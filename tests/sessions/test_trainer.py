@@ -329,13 +329,16 @@ def test_client_list_and_alert_feed_query_counts_are_fixed(trainer_api, make_use
         api = bearer_client(make_user(f"c{n}@example.com"))
         link(trainer_api, api)
         body = session_payload(holds=1)
+        body["holds"][0]["intensity"] = 9  # above the target: an alert of its own
         body["stop_events"] = [stop_event(body["started_at"], hold_index=0)]
         upload(api, body)
 
     with django_assert_num_queries(3):  # token (2), clients with their counts
         trainer_api.get("/api/v1/trainer/clients/")
-    with django_assert_num_queries(4):  # token (2), alerts with their rows, one access-log insert
-        trainer_api.get("/api/v1/trainer/alerts/")
+    with django_assert_num_queries(6):  # token (2), alerts, their holds, their stop events, one access-log insert
+        response = trainer_api.get("/api/v1/trainer/alerts/")
+
+    assert len(response.json()["results"]) == 2 * clients
 
 
 @pytest.mark.parametrize("identity", list(EXPECTED))

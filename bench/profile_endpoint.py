@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Profile one endpoint of the load benchmark in-process, on generated data.
+
+    python scripts/with_postgres.py -- python bench/profile_endpoint.py session_upload [--requests 50] [--holds 30000]
+
+Prepares the database as `run_load.py` does (migrate, catalog, generated
+data, device tokens), then sends the endpoint's requests (bench/workload.py)
+through Django's test client with the production settings: no network and no
+gunicorn, only what the app itself spends. Prints the mean time and the
+queries of one request, then a pyinstrument profile of `--requests` of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import workload
+from bench.run_load import app_environment, data_arguments, prepare
+
+ENDPOINTS = [
+    "catalog_list", "catalog_list_304", "catalog_detail", "catalog_detail_304", "catalog_plan", "catalog_plan_304",
+    "session_upload", "session_list", "trainer_clients", "trainer_alerts",
+]  # fmt: skip
+
+
+def request_maker(endpoint: str, fixture: dict) -> Callable:
+    """A function that sends one request of `endpoint` through a test client and checks its status."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
+
+    def headers(token: str) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    if endpoint.startswith("catalog_"):
+        kind, revalidate, etags = endpoint.split("_")[1], endpoint.endswith("_304"), {}
+
+        def catalog():
+            path = workload.catalog_path(kind, fixture)
+            if revalidate and path not in etags:
+                etags[path] = client.get(path)["ETag"]
+            extra = {"HTTP_IF_NONE_MATCH": etags[path]} if revalidate else {}
+            return client.get(path, **extra), 304 if revalidate else 200
+
+        return catalog
+    if endpoint == "session_upload":
+        return lambda: (
+            client.post(
+                "/api/v1/sessions/",
+                json.dumps(workload.upload_body(fixture)),
+                content_type="application/json",
+                **headers(random.choice(fixture["clients"])),
+            ),
+            201,
+        )
+    if endpoint == "session_list":
+        return lambda: (client.get("/api/v1/sessions/", **headers(random.choice(fixture["clients"]))), 200)
+    path = workload.TRAINER_PATHS[endpoint.replace("_", " ")]
+    return lambda: (client.get(path, **headers(random.choice(fixture["trainers"]))), 200)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("endpoint", choices=ENDPOINTS)
+    parser.add_argument("--requests", type=int, default=50, help="requests profiled (default 50)")
+    parser.add_argument("--flat", type=int, metavar="N", help="cProfile's N costliest functions instead of a call tree")
+    data_arguments(parser)
+    parser.set_defaults(clients=300, holds=30_000)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        fixture = prepare(args, app_environment(), Path(scratch) / "fixture.json")
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from pyinstrument import Profiler
+
+    send = request_maker(args.endpoint, fixture)
+
+    def checked():
+        response, expected = send()
+        if response.status_code != expected:
+            raise SystemExit(f"profile: {response.status_code}, not {expected}: {response.content[:300]!r}")
+
+    for _ in range(5):  # warm up: first requests import and compile
+        checked()
+    begun = time.perf_counter()
+    for _ in range(args.requests):
+        checked()
+    mean_ms = (time.perf_counter() - begun) / args.requests * 1000
+    with CaptureQueriesContext(connection) as queries:
+        checked()
+    print(f"\n{args.endpoint}: {mean_ms:.1f} ms a request in-process, {len(queries)} queries:")
+    for query in queries.captured_queries:
+        print(f"  {float(query['time']) * 1000:6.1f} ms  {query['sql'][:150]}")
+    if args.flat:  # where the time is spent, function by function
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [checked() for _ in range(args.requests)])
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.flat)
+        return 0
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(args.requests):
+            checked()
+    print(profiler.output_text(color=False, short_mode=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,437 @@
+#!/usr/bin/env python3
+"""The load benchmark: the service under gunicorn and PostgreSQL, a mixed load, and the ceiling.
+
+    make bench                                    # = the line below, in a throwaway PostgreSQL
+    python scripts/with_postgres.py -- python bench/run_load.py [--clients 3000 --holds 300000 …]
+
+Against the database DATABASE_URL names (empty, or at least without data of
+this seed), it:
+
+1. migrates, loads the catalog and generates data (`bench/generate.py`);
+2. signs some generated clients and every trainer in (device tokens made by
+   `sessions.services.token_issue`: the login endpoint is throttled);
+3. serves the app with gunicorn (sync workers) on a free port of 127.0.0.1
+   with the production settings (DEBUG off; plain HTTP, so no SSL redirect);
+4. runs locust headless in a second process: a warm-up, the mixed workload
+   (`--duration`), then each endpoint alone (`--endpoint-duration`);
+5. serves `bench/ceiling.py` (a fixed JSON body) under the same gunicorn
+   settings and runs the same load shape against it;
+6. prints a table — per endpoint requests/s, p50/p95/p99, errors, and what
+   it sustains alone as a share of the ceiling — checks the targets, and
+   writes it all to bench/results/<UTC time>.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+
+# Endpoints measured alone, in this order: (locust endpoint, request name in the statistics).
+ALONE = [
+    ("catalog_list", "catalog list"),
+    ("catalog_list_304", "catalog list 304"),
+    ("catalog_detail", "catalog detail"),
+    ("catalog_detail_304", "catalog detail 304"),
+    ("catalog_plan", "catalog plan"),
+    ("catalog_plan_304", "catalog plan 304"),
+    ("session_upload", "session upload (40 holds)"),
+    ("session_list", "session list"),
+    ("trainer_clients", "trainer clients"),
+    ("trainer_alerts", "trainer alerts"),
+]
+MIXED_ONLY = ["session upload retry"]
+UPLOAD = "session upload (40 holds)"
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    name: str
+    kind: str  # "share": share of the ceiling, measured alone; "p99": milliseconds, in the mixed run
+    bound: float
+
+    def met(self, value: float) -> bool:
+        return value >= self.bound if self.kind == "share" else value < self.bound
+
+    def describe(self) -> str:
+        return f"≥ {self.bound:.0%} of the ceiling" if self.kind == "share" else f"p99 < {self.bound:.0f} ms"
+
+
+TARGETS = [
+    Target("catalog list", "catalog list", "share", 0.50),
+    Target("catalog list, revalidated (304)", "catalog list 304", "share", 0.80),
+    Target("catalog detail, revalidated (304)", "catalog detail 304", "share", 0.80),
+    Target("catalog plan, revalidated (304)", "catalog plan 304", "share", 0.80),
+    Target("40-hold session upload, mixed load", UPLOAD, "p99", 100.0),
+]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Load benchmark of StretchAPI against its ceiling.")
+    data_arguments(parser)
+    load = parser.add_argument_group("load")
+    load.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    load.add_argument("--users", type=int, default=8, help="concurrent locust users (default 8)")
+    load.add_argument("--duration", type=int, default=60, help="seconds of mixed load (default 60)")
+    load.add_argument("--endpoint-duration", type=int, default=15, help="seconds per endpoint alone (default 15)")
+    load.add_argument("--warm-up", type=int, default=5, help="seconds of unmeasured load first (default 5)")
+    load.add_argument("--access-log", action="store_true", help="let gunicorn log every request (off by default)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the results (default bench/results)")
+    return parser.parse_args(argv)
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_environment() -> dict[str, str]:
+    """The production settings, on plain HTTP at 127.0.0.1."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "stretchapi.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def run(command: list[str], env: dict[str, str]) -> None:
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+
+def prepare(args: argparse.Namespace, env: dict[str, str], fixture_path: Path) -> dict:
+    """Migrate, load the catalog, generate the data, sign users in; the fixture the load reads."""
+    python = str(BIN / "python")
+    log("migrate and load the catalog")
+    run([python, "manage.py", "migrate", "--noinput", "--verbosity", "0"], env)
+    subprocess.run([python, "manage.py", "load_catalog"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    generate = [python, "bench/generate.py", "--clients", str(args.clients), "--holds", str(args.holds)]
+    run([*generate, "--trainers", str(args.trainers), "--seed", str(args.seed)], env)
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "SECURE_SSL_REDIRECT")})
+    sys.path.insert(0, str(ROOT))
+    return make_fixture(fixture_path, seed=args.seed, signed_in=args.signed_in)
+
+
+def data_arguments(parser: argparse.ArgumentParser) -> None:
+    size = parser.add_argument_group("data")
+    size.add_argument("--clients", type=int, default=3000, help="generated clients (default 3000)")
+    size.add_argument("--holds", type=int, default=300_000, help="generated holds (default 300 000)")
+    size.add_argument("--trainers", type=int, default=40, help="generated trainers (default 40)")
+    size.add_argument("--seed", type=int, default=1)
+    size.add_argument("--signed-in", type=int, default=300, help="clients given a device token (default 300)")
+
+
+# Servers -------------------------------------------------------------------------------
+
+
+@contextmanager
+def gunicorn(app: str, *, workers: int, env: dict[str, str], probe: str, access_log: bool, logs: Path):
+    """Serve `app` on a free port of 127.0.0.1 with the settings of scripts/start.sh; yield its URL."""
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--timeout", os.environ.get("GUNICORN_TIMEOUT", "30"), "--no-control-socket",
+    ]  # fmt: skip
+    if access_log:
+        command += ["--access-logfile", "-"]
+    with open(logs / f"gunicorn-{port}.log", "w") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url + probe, server)
+            log(f"{app} on {url} ({workers} sync workers, pid {server.pid})")
+            yield url
+        finally:
+            server.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"bench: the server stopped (exit {server.returncode}); see its log")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 -- our own http://127.0.0.1 URL
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"bench: {url} did not answer within {seconds:.0f} s")
+
+
+# Load ----------------------------------------------------------------------------------
+
+
+def locust(url: str, user_class: str, *, seconds: int, users: int, fixture: Path, logs: Path, endpoint: str = ""):
+    """One headless locust run in its own process; the statistics it wrote, as a dict."""
+    label = endpoint or user_class
+    output = logs / f"locust-{label}.json"
+    env = {**os.environ, "BENCH_FIXTURE": str(fixture), "BENCH_OUTPUT": str(output), "BENCH_ENDPOINT": endpoint,
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    command = [
+        str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", url,
+        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--stop-timeout", "10",
+        "--only-summary", "--loglevel", "WARNING", user_class,
+    ]  # fmt: skip
+    with open(logs / f"locust-{label}.log", "w") as out:
+        subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if not output.exists():
+        raise SystemExit(f"bench: locust wrote no statistics for {label}; see {logs / f'locust-{label}.log'}")
+    return json.loads(output.read_text())
+
+
+def make_fixture(path: Path, *, seed: int, signed_in: int) -> dict:
+    """Device tokens for generated clients (those with sessions) and every trainer with clients,
+    and the catalog facts the load needs to build valid requests."""
+    import django
+
+    django.setup()
+    from django.db.models import Count, Q
+
+    from catalog.models import Exercise
+    from sessions.models import User
+    from sessions.services import token_issue
+
+    domain = f".s{seed}@bench.example"
+    clients = (
+        User.objects.filter(role="client", email__endswith=domain)
+        .annotate(sessions=Count("stretch_sessions"))
+        .filter(sessions__gt=0)
+        .order_by("email")[:signed_in]
+    )
+    trainers = (
+        User.objects.filter(role="trainer", email__endswith=domain)
+        .annotate(clients=Count("client_links", filter=Q(client_links__ended_at__isnull=True)))
+        .filter(clients__gt=0)
+        .order_by("email")
+    )
+    exercises = list(Exercise.objects.filter(retired_at__isnull=True).select_related("pnf").prefetch_related("doses"))
+    uploadable = []
+    for e in exercises:
+        dose = next((d for d in e.doses.all() if d.goal == "general_flexibility"), None)
+        if dose is None:
+            continue
+        pnf = getattr(e, "pnf", None) if e.is_pnf else None
+        uploadable.append(
+            {
+                "slug": e.slug,
+                "per_side": e.laterality == "per_side",
+                "target_intensity": [e.target_intensity_min, e.target_intensity_max],
+                "hold_seconds": [dose.hold_seconds_min, dose.hold_seconds_max],
+                "pnf": None
+                if pnf is None
+                else [pnf.contract_seconds_min, pnf.relax_seconds_min, pnf.assisted_hold_seconds_min],
+            }
+        )
+    fixture = {
+        "clients": [token_issue(user=u, device_name="bench")[1] for u in clients],
+        "trainers": [token_issue(user=u, device_name="bench")[1] for u in trainers],
+        "exercises": [{"slug": e.slug, "goals": sorted(d.goal for d in e.doses.all())} for e in exercises],
+        "upload_exercises": uploadable,
+    }
+    path.write_text(json.dumps(fixture))
+    return fixture
+
+
+# Report --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = ""
+    if shutil.which("lscpu"):
+        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), "")
+    memory = ""
+    if Path("/proc/meminfo").exists():
+        total_kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{total_kib / 1024 / 1024:.0f} GiB"
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "commit": commit.stdout.strip() + (" (with uncommitted changes)" if dirty else ""),
+        "load_average_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def summarize(mixed: dict, alone: dict[str, dict], ceiling: dict) -> tuple[list[dict], list[dict]]:
+    """Rows of the table, and each target with its measure and verdict."""
+    ceiling_rps = ceiling["requests"]["ceiling"]["rps"]
+    rows = []
+    for name in [n for _, n in ALONE] + MIXED_ONLY:
+        m = mixed["requests"].get(name)
+        a = alone.get(name)
+        rows.append(
+            {
+                "endpoint": name,
+                "mixed": m and {k: m[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")},
+                "alone": a and {k: a[k] for k in ("rps", "p50", "p99", "count", "failures")},
+                "share_of_ceiling": round(a["rps"] / ceiling_rps, 3) if a and ceiling_rps else None,
+            }
+        )
+    c = ceiling["requests"]["ceiling"]
+    rows.append(
+        {
+            "endpoint": "ceiling (bench/ceiling.py)",
+            "mixed": None,
+            "alone": {k: c[k] for k in ("rps", "p50", "p99", "count", "failures")},
+            "share_of_ceiling": 1.0,
+        }
+    )
+    by_name = {row["endpoint"]: row for row in rows}
+    verdicts = []
+    for target in TARGETS:
+        row = by_name[target.name]
+        value = row["share_of_ceiling"] if target.kind == "share" else (row["mixed"] or {}).get("p99")
+        verdicts.append(
+            {
+                "target": target.what,
+                "wanted": target.describe(),
+                "measured": value,
+                "met": value is not None and target.met(value),
+            }
+        )
+    return rows, verdicts
+
+
+def as_markdown(result: dict) -> str:
+    def cell(part: dict | None, key: str, fmt: str = "{:.1f}") -> str:
+        return fmt.format(part[key]) if part else "–"
+
+    lines = [
+        "| endpoint | mixed: req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| alone: req/s | alone: p99 ms | share of ceiling |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in result["rows"]:
+        m, a, share = row["mixed"], row["alone"], row["share_of_ceiling"]
+        errors = "–" if not m and not a else str((m or {}).get("failures", 0) + (a or {}).get("failures", 0))
+        lines.append(
+            f"| {row['endpoint']} | {cell(m, 'rps')} | {cell(m, 'p50')} | {cell(m, 'p95')} | {cell(m, 'p99')} "
+            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {'–' if share is None else f'{share:.0%}'} |"
+        )
+    lines += ["", "| target | wanted | measured | met |", "| --- | --- | ---: | --- |"]
+    for v in result["targets"]:
+        value = v["measured"]
+        shown = "–" if value is None else f"{value:.0%}" if "ceiling" in v["wanted"] else f"{value:.1f} ms"
+        lines.append(f"| {v['target']} | {v['wanted']} | {shown} | {'yes' if v['met'] else 'NO'} |")
+    s = result["settings"]
+    lines += [
+        "",
+        f"Command: `{result['command']}`",
+        "",
+        f"Load: {s['users']} concurrent locust users without think time; mixed workload {s['duration']} s, "
+        f"each endpoint alone {s['endpoint_duration']} s; gunicorn {s['workers']} sync workers; "
+        f"data: {s['data']}.",
+        "",
+        "Machine: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["machine"].items() if v) + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise SystemExit("bench: DATABASE_URL must name a PostgreSQL database (make bench starts one).")
+    env = app_environment()
+    begun = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="stretchapi-bench-") as scratch:
+        logs = Path(scratch)
+        fixture_path = logs / "fixture.json"
+        fixture = prepare(args, env, fixture_path)
+        log(f"{len(fixture['clients'])} clients and {len(fixture['trainers'])} trainers signed in")
+        about = machine()
+
+        def load(url: str, user_class: str, seconds: int, endpoint: str = "") -> dict:
+            return locust(url, user_class, seconds=seconds, users=args.users, fixture=fixture_path, logs=logs,
+                          endpoint=endpoint)  # fmt: skip
+
+        serve = {"workers": args.workers, "env": env, "access_log": args.access_log, "logs": logs}
+        with gunicorn("stretchapi.wsgi:application", probe="/api/health/", **serve) as url:
+            load(url, "MixedUser", args.warm_up)
+            log(f"mixed workload, {args.duration} s")
+            mixed = load(url, "MixedUser", args.duration)
+            alone = {}
+            for endpoint, name in ALONE:
+                log(f"{name} alone, {args.endpoint_duration} s")
+                alone[name] = load(url, "EndpointUser", args.endpoint_duration, endpoint)["requests"].get(name)
+        with gunicorn("bench.ceiling:application", probe="/", **serve) as url:
+            load(url, "EndpointUser", args.warm_up, "ceiling")
+            log(f"ceiling alone, {args.endpoint_duration} s")
+            ceiling = load(url, "EndpointUser", args.endpoint_duration, "ceiling")
+
+    rows, verdicts = summarize(mixed, {k: v for k, v in alone.items() if v}, ceiling)
+    command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
+    result = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "settings": {
+            "users": args.users,
+            "workers": args.workers,
+            "duration": args.duration,
+            "endpoint_duration": args.endpoint_duration,
+            "access_log": args.access_log,
+            "data": f"{args.clients} clients, {args.trainers} trainers, ~{args.holds:,} holds (seed {args.seed})",
+        },
+        "machine": about,
+        "rows": rows,
+        "targets": verdicts,
+        "mixed_failure_samples": {k: v["failure_sample"] for k, v in mixed["requests"].items() if v["failures"]},
+        "minutes": round((time.monotonic() - begun) / 60, 1),
+    }
+    markdown = as_markdown(result)
+    print()
+    print(markdown)
+    args.results.mkdir(parents=True, exist_ok=True)
+    stem = args.results / datetime.now(UTC).strftime("%Y-%m-%dT%H%M")
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    stem.with_suffix(".md").write_text(f"# Load benchmark, {result['when']}\n\n" + markdown)
+    log(f"results in {stem}.md and .json ({result['minutes']} min in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
