@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
@@ -50,7 +51,10 @@ class CatalogCacheMiddleware:
         anonymous = "HTTP_AUTHORIZATION" not in request.META and settings.SESSION_COOKIE_NAME not in request.COOKIES
         if request.method != "GET" or not anonymous or not request.path.startswith(PATH_PREFIX):
             return None
-        request.catalog_version = catalog_version_recent()  # the view's too: one version per request
+        try:
+            request.catalog_version = catalog_version_recent()  # the view's too: one version per request
+        except DatabaseError:
+            return None  # no cache without the version: the view answers, or gives the database's 503
         try:
             return response_cache_key(str(request.catalog_version), request)
         except DisallowedHost:
