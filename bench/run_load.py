@@ -12,13 +12,14 @@ this seed), it:
    `sessions.services.token_issue`: the login endpoint is throttled);
 3. serves the app with gunicorn (sync workers) on a free port of 127.0.0.1
    with the production settings (DEBUG off; plain HTTP, so no SSL redirect);
-4. runs locust headless in a second process: a warm-up, the mixed workload
-   (`--duration`), then each endpoint alone (`--endpoint-duration`);
-5. serves `bench/ceiling.py` (a fixed JSON body) under the same gunicorn
-   settings and runs the same load shape against it;
+4. serves `bench/ceiling.py` (a fixed JSON body) beside it, under the same
+   gunicorn settings;
+5. runs locust headless in a second process: a warm-up, the mixed workload
+   (`--duration`), then each endpoint alone (`--endpoint-duration`), each
+   between two runs of the same load shape against the ceiling;
 6. prints a table — per endpoint requests/s, p50/p95/p99, errors, and what
-   it sustains alone as a share of the ceiling — checks the targets, and
-   writes it all to bench/results/<UTC time>.md and .json.
+   it sustains alone as a share of the ceiling measured around it — checks
+   the targets, and writes it all to bench/results/<UTC time>.md and .json.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     load.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     load.add_argument("--users", type=int, default=8, help="concurrent locust users (default 8)")
     load.add_argument("--duration", type=int, default=60, help="seconds of mixed load (default 60)")
-    load.add_argument("--endpoint-duration", type=int, default=15, help="seconds per endpoint alone (default 15)")
+    load.add_argument("--endpoint-duration", type=int, default=10, help="seconds per endpoint alone (default 10)")
     load.add_argument("--warm-up", type=int, default=5, help="seconds of unmeasured load first (default 5)")
     load.add_argument("--access-log", action="store_true", help="let gunicorn log every request (off by default)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the results (default bench/results)")
@@ -297,28 +298,46 @@ def machine() -> dict[str, str]:
     }
 
 
-def summarize(mixed: dict, alone: dict[str, dict], ceiling: dict) -> tuple[list[dict], list[dict]]:
-    """Rows of the table, and each target with its measure and verdict."""
-    ceiling_rps = ceiling["requests"]["ceiling"]["rps"]
+def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Rows of the table, and each target with its measure and verdict.
+
+    `ceilings[i]` and `ceilings[i + 1]` were measured just before and just after
+    the i-th endpoint alone: its share is of their mean, so that a machine
+    busier or quieter for a while moves both sides of the ratio alike.
+    """
     rows = []
-    for name in [n for _, n in ALONE] + MIXED_ONLY:
-        m = mixed["requests"].get(name)
-        a = alone.get(name)
+    for index, (_, name) in enumerate(ALONE):
+        m, a = mixed["requests"].get(name), alone.get(name)
+        around = (ceilings[index]["rps"] + ceilings[index + 1]["rps"]) / 2
         rows.append(
             {
                 "endpoint": name,
                 "mixed": m and {k: m[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")},
                 "alone": a and {k: a[k] for k in ("rps", "p50", "p99", "count", "failures")},
-                "share_of_ceiling": round(a["rps"] / ceiling_rps, 3) if a and ceiling_rps else None,
+                "ceiling_around": round(around, 1),
+                "share_of_ceiling": round(a["rps"] / around, 3) if a and around else None,
             }
         )
-    c = ceiling["requests"]["ceiling"]
+    for name in MIXED_ONLY:
+        m = mixed["requests"].get(name)
+        rows.append(
+            {
+                "endpoint": name,
+                "mixed": m and {k: m[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")},
+                "alone": None,
+                "ceiling_around": None,
+                "share_of_ceiling": None,
+            }
+        )
+    middle = sorted(ceilings, key=lambda c: c["rps"])[len(ceilings) // 2]
     rows.append(
         {
-            "endpoint": "ceiling (bench/ceiling.py)",
+            "endpoint": f"ceiling (bench/ceiling.py; median of {len(ceilings)} runs)",
             "mixed": None,
-            "alone": {k: c[k] for k in ("rps", "p50", "p99", "count", "failures")},
+            "alone": {k: middle[k] for k in ("rps", "p50", "p99", "count", "failures")},
+            "ceiling_around": None,
             "share_of_ceiling": 1.0,
+            "ceiling_runs_rps": [c["rps"] for c in ceilings],
         }
     )
     by_name = {row["endpoint"]: row for row in rows}
@@ -343,15 +362,16 @@ def as_markdown(result: dict) -> str:
 
     lines = [
         "| endpoint | mixed: req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| alone: req/s | alone: p99 ms | share of ceiling |",
+        "| alone: req/s | alone: p99 ms | share of the ceiling around it |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in result["rows"]:
-        m, a, share = row["mixed"], row["alone"], row["share_of_ceiling"]
+        m, a, share, around = row["mixed"], row["alone"], row["share_of_ceiling"], row["ceiling_around"]
         errors = "–" if not m and not a else str((m or {}).get("failures", 0) + (a or {}).get("failures", 0))
+        shown = "–" if share is None else f"{share:.0%}" + (f" of {around:.0f}" if around else "")
         lines.append(
             f"| {row['endpoint']} | {cell(m, 'rps')} | {cell(m, 'p50')} | {cell(m, 'p95')} | {cell(m, 'p99')} "
-            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {'–' if share is None else f'{share:.0%}'} |"
+            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {shown} |"
         )
     lines += ["", "| target | wanted | measured | met |", "| --- | --- | ---: | --- |"]
     for v in result["targets"]:
@@ -359,13 +379,14 @@ def as_markdown(result: dict) -> str:
         shown = "–" if value is None else f"{value:.0%}" if "ceiling" in v["wanted"] else f"{value:.1f} ms"
         lines.append(f"| {v['target']} | {v['wanted']} | {shown} | {'yes' if v['met'] else 'NO'} |")
     s = result["settings"]
+    ceiling_runs = ", ".join(f"{rps:.0f}" for rps in result["rows"][-1]["ceiling_runs_rps"])
     lines += [
         "",
         f"Command: `{result['command']}`",
         "",
         f"Load: {s['users']} concurrent locust users without think time; mixed workload {s['duration']} s, "
         f"each endpoint alone {s['endpoint_duration']} s; gunicorn {s['workers']} sync workers; "
-        f"data: {s['data']}.",
+        f"data: {s['data']}. Ceiling runs, req/s: {ceiling_runs}.",
         "",
         "Machine: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["machine"].items() if v) + ".",
     ]
@@ -390,20 +411,28 @@ def main(argv: list[str] | None = None) -> int:
                           endpoint=endpoint)  # fmt: skip
 
         serve = {"workers": args.workers, "env": env, "access_log": args.access_log, "logs": logs}
-        with gunicorn("stretchapi.wsgi:application", probe="/api/health/", **serve) as url:
+        app = gunicorn("stretchapi.wsgi:application", probe="/api/health/", **serve)
+        bare = gunicorn("bench.ceiling:application", probe="/", **serve)
+        with app as url, bare as ceiling_url:  # both up all along; the idle one costs nothing
+
+            def ceiling() -> dict:
+                return load(ceiling_url, "EndpointUser", args.endpoint_duration, "ceiling")["requests"]["ceiling"]
+
             load(url, "MixedUser", args.warm_up)
+            load(ceiling_url, "EndpointUser", args.warm_up, "ceiling")
             log(f"mixed workload, {args.duration} s")
             mixed = load(url, "MixedUser", args.duration)
-            alone = {}
+            log(f"each endpoint alone, {args.endpoint_duration} s, between runs of the ceiling")
+            alone, ceilings = {}, [ceiling()]
             for endpoint, name in ALONE:
-                log(f"{name} alone, {args.endpoint_duration} s")
                 alone[name] = load(url, "EndpointUser", args.endpoint_duration, endpoint)["requests"].get(name)
-        with gunicorn("bench.ceiling:application", probe="/", **serve) as url:
-            load(url, "EndpointUser", args.warm_up, "ceiling")
-            log(f"ceiling alone, {args.endpoint_duration} s")
-            ceiling = load(url, "EndpointUser", args.endpoint_duration, "ceiling")
+                ceilings.append(ceiling())
+                log(
+                    f"  {name}: {alone[name]['rps'] if alone[name] else 0:.0f} req/s, ceiling {ceilings[-1]['rps']:.0f}"
+                )
 
-    rows, verdicts = summarize(mixed, {k: v for k, v in alone.items() if v}, ceiling)
+    about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    rows, verdicts = summarize(mixed, {k: v for k, v in alone.items() if v}, ceilings)
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
     result = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
