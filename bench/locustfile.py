@@ -91,17 +91,12 @@ def _check(response, expected: int) -> None:
 
 
 def _catalog_read(user: BenchUser, name: str, path: str, revalidate: bool) -> None:
-    """A phone reading the catalog; with `revalidate`, one that already holds this URL's ETag."""
+    """A phone reading the catalog; with `revalidate`, one that holds this URL's ETag from an earlier read."""
     headers = {"Accept": "application/json"}
-    etag = user.etags.get(path)
-    if revalidate and etag is None:  # a first read, to have something to revalidate
-        etag = user.etags[path] = user.client.get(path, headers=headers, name=f"{name} (first read)").headers["ETag"]
     if revalidate:
-        headers["If-None-Match"] = etag
+        headers["If-None-Match"] = FIXTURE["etags"][path]
     with user.client.get(path, headers=headers, name=f"{name} 304" if revalidate else name, catch_response=True) as r:
         _check(r, 304 if revalidate else 200)
-        if r.status_code == 200:
-            user.etags[path] = r.headers["ETag"]
 
 
 def catalog_list(user: BenchUser, revalidate: bool = False) -> None:
@@ -155,7 +150,15 @@ def ceiling(user: BenchUser) -> None:
         _check(r, 200)
 
 
+def catalog_every_url(user: BenchUser) -> None:
+    """Each catalog URL the load reads, in turn: a warm-up that leaves every worker's cache full."""
+    paths = sorted(FIXTURE["etags"])
+    user.next_path = (getattr(user, "next_path", random.randrange(len(paths))) + 1) % len(paths)
+    _catalog_read(user, "catalog warm-up", paths[user.next_path], revalidate=False)
+
+
 ENDPOINTS = {
+    "catalog_every_url": catalog_every_url,
     "catalog_list": catalog_list,
     "catalog_list_304": lambda user: catalog_list(user, revalidate=True),
     "catalog_detail": catalog_detail,
@@ -177,9 +180,6 @@ class BenchUser(FastHttpUser):
     abstract = True
     connection_timeout = 10.0
     network_timeout = 30.0
-
-    def on_start(self) -> None:
-        self.etags: dict[str, str] = {}
 
 
 class MixedUser(BenchUser):

@@ -44,13 +44,11 @@ def request_maker(endpoint: str, fixture: dict) -> Callable:
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     if endpoint.startswith("catalog_"):
-        kind, revalidate, etags = endpoint.split("_")[1], endpoint.endswith("_304"), {}
+        kind, revalidate = endpoint.split("_")[1], endpoint.endswith("_304")
 
         def catalog():
             path = workload.catalog_path(kind, fixture)
-            if revalidate and path not in etags:
-                etags[path] = client.get(path)["ETag"]
-            extra = {"HTTP_IF_NONE_MATCH": etags[path]} if revalidate else {}
+            extra = {"HTTP_IF_NONE_MATCH": fixture["etags"][path]} if revalidate else {}
             return client.get(path, **extra), 304 if revalidate else 200
 
         return catalog

@@ -12,13 +12,17 @@ this seed), it:
    `sessions.services.token_issue`: the login endpoint is throttled);
 3. serves the app with gunicorn (sync workers) on a free port of 127.0.0.1
    with the production settings (DEBUG off; plain HTTP, so no SSL redirect);
-4. runs locust headless in a second process: a warm-up, the mixed workload
-   (`--duration`), then each endpoint alone (`--endpoint-duration`);
-5. serves `bench/ceiling.py` (a fixed JSON body) under the same gunicorn
-   settings and runs the same load shape against it;
+4. serves `bench/ceiling.py` (a fixed JSON body) beside it, under the same
+   gunicorn settings;
+5. runs locust headless in a second process: a warm-up (every catalog URL,
+   so that each worker's catalog cache is full, then the mixed load), the
+   mixed workload (`--duration`), then each endpoint alone, `--repeats` runs
+   of `--endpoint-duration`, each between two runs of the same load shape
+   against the ceiling;
 6. prints a table — per endpoint requests/s, p50/p95/p99, errors, and what
-   it sustains alone as a share of the ceiling — checks the targets, and
-   writes it all to bench/results/<UTC time>.md and .json.
+   it sustains alone as a share of the ceiling measured around it (the median
+   of its runs) — checks the targets, and writes it all to
+   bench/results/<UTC time>.md and .json.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import workload
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -93,7 +101,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     load.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     load.add_argument("--users", type=int, default=8, help="concurrent locust users (default 8)")
     load.add_argument("--duration", type=int, default=60, help="seconds of mixed load (default 60)")
-    load.add_argument("--endpoint-duration", type=int, default=15, help="seconds per endpoint alone (default 15)")
+    load.add_argument("--endpoint-duration", type=int, default=5, help="seconds of each run alone (default 5)")
+    load.add_argument("--repeats", type=int, default=3, help="runs of each endpoint alone (default 3)")
     load.add_argument("--warm-up", type=int, default=5, help="seconds of unmeasured load first (default 5)")
     load.add_argument("--access-log", action="store_true", help="let gunicorn log every request (off by default)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the results (default bench/results)")
@@ -262,8 +271,21 @@ def make_fixture(path: Path, *, seed: int, signed_in: int) -> dict:
         "exercises": [{"slug": e.slug, "goals": sorted(d.goal for d in e.doses.all())} for e in exercises],
         "upload_exercises": uploadable,
     }
+    fixture["etags"] = catalog_etags(fixture["exercises"])
     path.write_text(json.dumps(fixture))
     return fixture
+
+
+def catalog_etags(exercises: list[dict]) -> dict[str, str]:
+    """The ETag of every catalog URL the load reads, as a phone that read the catalog before holds them."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
+    paths = [workload.catalog_path("list", {})]
+    for exercise in exercises:
+        paths.append(f"/api/v1/exercises/{exercise['slug']}/")
+        paths += [workload.plan_path(exercise["slug"], goal) for goal in exercise["goals"]]
+    return {path: client.get(path)["ETag"] for path in paths}
 
 
 # Report --------------------------------------------------------------------------------
@@ -297,28 +319,57 @@ def machine() -> dict[str, str]:
     }
 
 
-def summarize(mixed: dict, alone: dict[str, dict], ceiling: dict) -> tuple[list[dict], list[dict]]:
-    """Rows of the table, and each target with its measure and verdict."""
-    ceiling_rps = ceiling["requests"]["ceiling"]["rps"]
+def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Rows of the table, and each target with its measure and verdict.
+
+    `alone[name]` holds the runs of one endpoint alone and the ceiling runs
+    around them (`ceilings[i]` before and `ceilings[i + 1]` after `runs[i]`).
+    Each run's share is of the mean of the two ceiling runs around it, so that
+    a machine busier or quieter for a while moves both sides of a ratio alike;
+    the endpoint's share is the median of its runs' shares, and its figures
+    those of its median run.
+    """
     rows = []
-    for name in [n for _, n in ALONE] + MIXED_ONLY:
+    for _, name in ALONE:
+        m, measured = mixed["requests"].get(name), alone.get(name)
+        row = {"endpoint": name, "mixed": m and {k: m[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")}}
+        if measured:
+            runs, around = measured["runs"], measured["ceilings"]
+            means = [(around[i]["rps"] + around[i + 1]["rps"]) / 2 for i in range(len(runs))]
+            shares = [run["rps"] / mean for run, mean in zip(runs, means, strict=True)]
+            order = sorted(range(len(runs)), key=lambda i: shares[i])
+            median = order[len(order) // 2]
+            a = runs[median]
+            row.update(
+                alone={k: a[k] for k in ("rps", "p50", "p99", "count")}
+                | {"failures": sum(r["failures"] for r in runs)},
+                ceiling_around=round(means[median], 1),
+                share_of_ceiling=round(shares[median], 3),
+                shares=[round(share, 3) for share in shares],
+            )
+        else:
+            row.update(alone=None, ceiling_around=None, share_of_ceiling=None)
+        rows.append(row)
+    for name in MIXED_ONLY:
         m = mixed["requests"].get(name)
-        a = alone.get(name)
         rows.append(
             {
                 "endpoint": name,
                 "mixed": m and {k: m[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")},
-                "alone": a and {k: a[k] for k in ("rps", "p50", "p99", "count", "failures")},
-                "share_of_ceiling": round(a["rps"] / ceiling_rps, 3) if a and ceiling_rps else None,
+                "alone": None,
+                "ceiling_around": None,
+                "share_of_ceiling": None,
             }
         )
-    c = ceiling["requests"]["ceiling"]
+    middle = sorted(ceilings, key=lambda c: c["rps"])[len(ceilings) // 2]
     rows.append(
         {
-            "endpoint": "ceiling (bench/ceiling.py)",
+            "endpoint": f"ceiling (bench/ceiling.py; median of {len(ceilings)} runs)",
             "mixed": None,
-            "alone": {k: c[k] for k in ("rps", "p50", "p99", "count", "failures")},
+            "alone": {k: middle[k] for k in ("rps", "p50", "p99", "count", "failures")},
+            "ceiling_around": None,
             "share_of_ceiling": 1.0,
+            "ceiling_runs_rps": [c["rps"] for c in ceilings],
         }
     )
     by_name = {row["endpoint"]: row for row in rows}
@@ -343,15 +394,16 @@ def as_markdown(result: dict) -> str:
 
     lines = [
         "| endpoint | mixed: req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| alone: req/s | alone: p99 ms | share of ceiling |",
+        "| alone: req/s | alone: p99 ms | share of the ceiling around it |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in result["rows"]:
-        m, a, share = row["mixed"], row["alone"], row["share_of_ceiling"]
+        m, a, share, around = row["mixed"], row["alone"], row["share_of_ceiling"], row["ceiling_around"]
         errors = "–" if not m and not a else str((m or {}).get("failures", 0) + (a or {}).get("failures", 0))
+        shown = "–" if share is None else f"{share:.0%}" + (f" of {around:.0f}" if around else "")
         lines.append(
             f"| {row['endpoint']} | {cell(m, 'rps')} | {cell(m, 'p50')} | {cell(m, 'p95')} | {cell(m, 'p99')} "
-            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {'–' if share is None else f'{share:.0%}'} |"
+            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {shown} |"
         )
     lines += ["", "| target | wanted | measured | met |", "| --- | --- | ---: | --- |"]
     for v in result["targets"]:
@@ -359,13 +411,15 @@ def as_markdown(result: dict) -> str:
         shown = "–" if value is None else f"{value:.0%}" if "ceiling" in v["wanted"] else f"{value:.1f} ms"
         lines.append(f"| {v['target']} | {v['wanted']} | {shown} | {'yes' if v['met'] else 'NO'} |")
     s = result["settings"]
+    ceiling_runs = ", ".join(f"{rps:.0f}" for rps in result["rows"][-1]["ceiling_runs_rps"])
     lines += [
         "",
         f"Command: `{result['command']}`",
         "",
         f"Load: {s['users']} concurrent locust users without think time; mixed workload {s['duration']} s, "
-        f"each endpoint alone {s['endpoint_duration']} s; gunicorn {s['workers']} sync workers; "
-        f"data: {s['data']}.",
+        f"each endpoint alone {s['repeats']} × {s['endpoint_duration']} s between runs of the ceiling; "
+        f"gunicorn {s['workers']} sync workers; "
+        f"data: {s['data']}. Ceiling runs, req/s: {ceiling_runs}.",
         "",
         "Machine: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["machine"].items() if v) + ".",
     ]
@@ -390,20 +444,35 @@ def main(argv: list[str] | None = None) -> int:
                           endpoint=endpoint)  # fmt: skip
 
         serve = {"workers": args.workers, "env": env, "access_log": args.access_log, "logs": logs}
-        with gunicorn("stretchapi.wsgi:application", probe="/api/health/", **serve) as url:
+        app = gunicorn("stretchapi.wsgi:application", probe="/api/health/", **serve)
+        bare = gunicorn("bench.ceiling:application", probe="/", **serve)
+        with app as url, bare as ceiling_url:  # both up all along; the idle one costs nothing
+
+            def ceiling() -> dict:
+                return load(ceiling_url, "EndpointUser", args.endpoint_duration, "ceiling")["requests"]["ceiling"]
+
+            log(f"warm-up, {args.warm_up} s: every catalog URL, then the mixed workload")
+            load(url, "EndpointUser", args.warm_up, "catalog_every_url")
             load(url, "MixedUser", args.warm_up)
+            load(ceiling_url, "EndpointUser", args.warm_up, "ceiling")
             log(f"mixed workload, {args.duration} s")
             mixed = load(url, "MixedUser", args.duration)
-            alone = {}
+            log(f"each endpoint alone, {args.repeats} × {args.endpoint_duration} s, between runs of the ceiling")
+            alone, ceilings = {}, []
             for endpoint, name in ALONE:
-                log(f"{name} alone, {args.endpoint_duration} s")
-                alone[name] = load(url, "EndpointUser", args.endpoint_duration, endpoint)["requests"].get(name)
-        with gunicorn("bench.ceiling:application", probe="/", **serve) as url:
-            load(url, "EndpointUser", args.warm_up, "ceiling")
-            log(f"ceiling alone, {args.endpoint_duration} s")
-            ceiling = load(url, "EndpointUser", args.endpoint_duration, "ceiling")
+                around, runs = [ceiling()], []
+                for _ in range(args.repeats):
+                    runs.append(load(url, "EndpointUser", args.endpoint_duration, endpoint)["requests"].get(name))
+                    around.append(ceiling())
+                ceilings += around
+                if all(runs):
+                    alone[name] = {"runs": runs, "ceilings": around}
+                shown = ", ".join(f"{r['rps']:.0f}" if r else "–" for r in runs)
+                bare_shown = ", ".join(f"{c['rps']:.0f}" for c in around)
+                log(f"  {name}: {shown} req/s; ceiling {bare_shown}")
 
-    rows, verdicts = summarize(mixed, {k: v for k, v in alone.items() if v}, ceiling)
+    about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    rows, verdicts = summarize(mixed, alone, ceilings)
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
     result = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -413,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "duration": args.duration,
             "endpoint_duration": args.endpoint_duration,
+            "repeats": args.repeats,
             "access_log": args.access_log,
             "data": f"{args.clients} clients, {args.trainers} trainers, ~{args.holds:,} holds (seed {args.seed})",
         },

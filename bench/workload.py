@@ -23,7 +23,11 @@ def catalog_path(kind: str, fixture: dict) -> str:
     exercise = random.choice(fixture["exercises"])
     if kind == "detail":
         return f"/api/v1/exercises/{exercise['slug']}/"
-    return f"/api/v1/exercises/{exercise['slug']}/plan/?goal={random.choice(exercise['goals'])}"
+    return plan_path(exercise["slug"], random.choice(exercise["goals"]))
+
+
+def plan_path(slug: str, goal: str) -> str:
+    return f"/api/v1/exercises/{slug}/plan/?goal={goal}"
 
 
 def bearer(token: str) -> dict[str, str]:
