@@ -18,7 +18,7 @@ Generation is derandomized (a fixed seed per identity) and bounded
 cost known. For a deeper local run:
 
     SCHEMATHESIS_MAX_EXAMPLES=100 SCHEMATHESIS_SEED=7 SCHEMATHESIS_COVERAGE=1 \\
-        .venv/bin/pytest tests/stretchapi/test_schemathesis.py
+        SCHEMATHESIS_STATEFUL_SCENARIOS=200 .venv/bin/pytest tests/stretchapi/test_schemathesis.py
 
 Each run writes what it sent and what came back to
 test-artifacts/schemathesis.txt, and its totals to the terminal summary.
@@ -386,6 +386,7 @@ def test_stateful_session_life_as_a_client(world, db):
             stateful_step_count=6,
             deadline=None,
             derandomize=True,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
     )
