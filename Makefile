@@ -63,4 +63,4 @@ bench-export: install
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_export.py $(EXPORT_BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .hypothesis

@@ -18,7 +18,7 @@ Generation is derandomized (a fixed seed per identity) and bounded
 cost known. For a deeper local run:
 
     SCHEMATHESIS_MAX_EXAMPLES=100 SCHEMATHESIS_SEED=7 SCHEMATHESIS_COVERAGE=1 \\
-        .venv/bin/pytest tests/stretchapi/test_schemathesis.py
+        SCHEMATHESIS_STATEFUL_SCENARIOS=200 .venv/bin/pytest tests/stretchapi/test_schemathesis.py
 
 Each run writes what it sent and what came back to
 test-artifacts/schemathesis.txt, and its totals to the terminal summary.
@@ -27,7 +27,9 @@ test-artifacts/schemathesis.txt, and its totals to the terminal summary.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
+import pkgutil
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -213,6 +215,21 @@ def whole_uploads(context, case):
 # The schemas: one per identity, and one for the stateful run ---------------------------
 
 
+def _import_the_product_code() -> None:
+    """Load every module of the apps (settings aside) before anything is generated.
+
+    Hypothesis draws some values from the constants of the project's loaded
+    modules; with all of them loaded, a run generates the same cases alone as
+    within the whole suite, where other tests import more of the code.
+    """
+    for package in ("catalog", "sessions", "stretchapi"):
+        for module in pkgutil.walk_packages(importlib.import_module(package).__path__, f"{package}."):
+            if ".settings" not in module.name:
+                importlib.import_module(module.name)
+
+
+_import_the_product_code()
+
 # The schema as the application serves it, fetched once; each identity's copy is bound to the same application.
 SERVED = schemathesis.openapi.from_wsgi(SCHEMA_URL, application).raw_schema
 
@@ -369,6 +386,7 @@ def test_stateful_session_life_as_a_client(world, db):
             stateful_step_count=6,
             deadline=None,
             derandomize=True,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
     )
