@@ -551,10 +551,12 @@ def generate(
         with connection.cursor() as cursor:  # explicit ids were given: move the id sequence past them
             for statement in connection.ops.sequence_reset_sql(no_style(), [User]):
                 cursor.execute(statement)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # fresh planner statistics for the new rows
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # Fresh planner statistics and visibility maps for the new rows, now rather than when
+        # autovacuum would get to them (in the middle of whatever runs next).
+        with connection.cursor() as cursor:
             for model in (User, TrainerLink, StretchSession, Hold, StopEvent, Measurement, Alert):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     report.seconds = time.perf_counter() - begun
     return report
 

@@ -172,6 +172,7 @@ def gunicorn(app: str, *, workers: int, env: dict[str, str], probe: str, access_
         command += ["--access-logfile", "-"]
     with open(logs / f"gunicorn-{port}.log", "w") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        SERVER_PIDS.add(server.pid)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(url + probe, server)
@@ -204,8 +205,49 @@ def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> No
 # Load ----------------------------------------------------------------------------------
 
 
+# CPU accounting ------------------------------------------------------------------------
+# Throughput on a machine shared with other work moves with that work; the CPU time a request
+# costs the app, PostgreSQL and the load generator does not. Each run records both.
+
+SERVER_PIDS: set[int] = set()  # gunicorn masters started here; their workers are counted
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_processes() -> dict[str, list[int]]:
+    """The gunicorn workers (`app`), and PostgreSQL's processes (`db`) when scripts/with_postgres.py started it."""
+    pids = {"app": [worker for master in SERVER_PIDS for worker in _children(master)], "db": []}
+    pid_file = Path(os.environ.get("PGTEST_DATA", "/nonexistent")) / "postmaster.pid"
+    if pid_file.exists():
+        postmaster = int(pid_file.read_text().split()[0])
+        pids["db"] = [postmaster, *_children(postmaster)]
+    return pids
+
+
+def cpu_snapshot() -> dict[str, dict[int, float]]:
+    return {side: {pid: _cpu_seconds(pid) for pid in pids} for side, pids in server_processes().items()}
+
+
+def cpu_spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], side: str) -> float:
+    return sum(cpu - before[side].get(pid, 0.0) for pid, cpu in after[side].items())
+
+
 def locust(url: str, user_class: str, *, seconds: int, users: int, fixture: Path, logs: Path, endpoint: str = ""):
-    """One headless locust run in its own process; the statistics it wrote, as a dict."""
+    """One headless locust run in its own process; the statistics it wrote, as a dict, with
+    `cpu`: the CPU milliseconds the servers and the load generator spent, per request."""
     label = endpoint or user_class
     output = logs / f"locust-{label}.json"
     env = {**os.environ, "BENCH_FIXTURE": str(fixture), "BENCH_OUTPUT": str(output), "BENCH_ENDPOINT": endpoint,
@@ -215,11 +257,22 @@ def locust(url: str, user_class: str, *, seconds: int, users: int, fixture: Path
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--stop-timeout", "10",
         "--only-summary", "--loglevel", "WARNING", user_class,
     ]  # fmt: skip
+    servers_before = cpu_snapshot()
     with open(logs / f"locust-{label}.log", "w") as out:
         subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    servers_after = cpu_snapshot()
     if not output.exists():
         raise SystemExit(f"bench: locust wrote no statistics for {label}; see {logs / f'locust-{label}.log'}")
-    return json.loads(output.read_text())
+    report = json.loads(output.read_text())
+    requests = sum(r["count"] for r in report["requests"].values()) or 1
+    client = report["cpu_seconds"]
+    report["cpu"] = {
+        "app_ms": 1000 * cpu_spent(servers_before, servers_after, "app") / requests,
+        "db_ms": 1000 * cpu_spent(servers_before, servers_after, "db") / requests,
+        "client_ms": 1000 * client / requests,
+        "requests": requests,
+    }
+    return report
 
 
 def make_fixture(path: Path, *, seed: int, signed_in: int) -> dict:
@@ -319,6 +372,16 @@ def machine() -> dict[str, str]:
     }
 
 
+def cpu_per_request(runs: list[dict]) -> dict[str, float]:
+    """CPU milliseconds a request cost, over `runs`: the app's workers, PostgreSQL, locust, all three."""
+    requests = sum(run["cpu"]["requests"] for run in runs)
+    spent = {
+        side: sum(run["cpu"][f"{side}_ms"] * run["cpu"]["requests"] for run in runs) / requests
+        for side in ("app", "db", "client")
+    }
+    return {**{side: round(ms, 3) for side, ms in spent.items()}, "total": round(sum(spent.values()), 3)}
+
+
 def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tuple[list[dict], list[dict]]:
     """Rows of the table, and each target with its measure and verdict.
 
@@ -340,12 +403,15 @@ def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tupl
             order = sorted(range(len(runs)), key=lambda i: shares[i])
             median = order[len(order) // 2]
             a = runs[median]
+            cpu_ms = cpu_per_request(runs)
             row.update(
                 alone={k: a[k] for k in ("rps", "p50", "p99", "count")}
                 | {"failures": sum(r["failures"] for r in runs)},
                 ceiling_around=round(means[median], 1),
                 share_of_ceiling=round(shares[median], 3),
                 shares=[round(share, 3) for share in shares],
+                cpu_ms=cpu_ms,
+                share_by_cpu=round(cpu_per_request(ceilings)["total"] / cpu_ms["total"], 3),
             )
         else:
             row.update(alone=None, ceiling_around=None, share_of_ceiling=None)
@@ -370,6 +436,8 @@ def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tupl
             "ceiling_around": None,
             "share_of_ceiling": 1.0,
             "ceiling_runs_rps": [c["rps"] for c in ceilings],
+            "cpu_ms": cpu_per_request(ceilings),
+            "share_by_cpu": 1.0,
         }
     )
     by_name = {row["endpoint"]: row for row in rows}
@@ -394,16 +462,20 @@ def as_markdown(result: dict) -> str:
 
     lines = [
         "| endpoint | mixed: req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| alone: req/s | alone: p99 ms | share of the ceiling around it |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| alone: req/s | alone: p99 ms | share of the ceiling around it | CPU ms a request: app + db + locust "
+        "| share by CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in result["rows"]:
         m, a, share, around = row["mixed"], row["alone"], row["share_of_ceiling"], row["ceiling_around"]
         errors = "–" if not m and not a else str((m or {}).get("failures", 0) + (a or {}).get("failures", 0))
         shown = "–" if share is None else f"{share:.0%}" + (f" of {around:.0f}" if around else "")
+        cpu, by_cpu = row.get("cpu_ms"), row.get("share_by_cpu")
+        cpu_shown = "–" if not cpu else f"{cpu['app']:.2f} + {cpu['db']:.2f} + {cpu['client']:.2f}"
         lines.append(
             f"| {row['endpoint']} | {cell(m, 'rps')} | {cell(m, 'p50')} | {cell(m, 'p95')} | {cell(m, 'p99')} "
-            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {shown} |"
+            f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {shown} | {cpu_shown} "
+            f"| {'–' if by_cpu is None else f'{by_cpu:.0%}'} |"
         )
     lines += ["", "| target | wanted | measured | met |", "| --- | --- | ---: | --- |"]
     for v in result["targets"]:
@@ -448,8 +520,13 @@ def main(argv: list[str] | None = None) -> int:
         bare = gunicorn("bench.ceiling:application", probe="/", **serve)
         with app as url, bare as ceiling_url:  # both up all along; the idle one costs nothing
 
+            def alone_run(target: str, endpoint: str, name: str) -> dict | None:
+                run = load(target, "EndpointUser", args.endpoint_duration, endpoint)
+                stats = run["requests"].get(name)
+                return stats and {**stats, "cpu": run["cpu"]}
+
             def ceiling() -> dict:
-                return load(ceiling_url, "EndpointUser", args.endpoint_duration, "ceiling")["requests"]["ceiling"]
+                return alone_run(ceiling_url, "ceiling", "ceiling")
 
             log(f"warm-up, {args.warm_up} s: every catalog URL, then the mixed workload")
             load(url, "EndpointUser", args.warm_up, "catalog_every_url")
@@ -462,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
             for endpoint, name in ALONE:
                 around, runs = [ceiling()], []
                 for _ in range(args.repeats):
-                    runs.append(load(url, "EndpointUser", args.endpoint_duration, endpoint)["requests"].get(name))
+                    runs.append(alone_run(url, endpoint, name))
                     around.append(ceiling())
                 ceilings += around
                 if all(runs):
