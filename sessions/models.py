@@ -111,8 +111,17 @@ class StretchSession(models.Model):
     id = models.UUIDField(primary_key=True)
     owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="stretch_sessions")
     assisted_by = models.CharField(max_length=10, choices=choices.AssistedBy.choices, default=choices.AssistedBy.SELF)
+    # PROTECT, not SET_NULL: who assisted is part of the client's safety
+    # record, and `session_trainer_set` forbids a trainer-assisted session
+    # without its trainer. A trainer with assisted sessions is deactivated
+    # (is_active=False), not deleted.
     assisting_trainer = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assisted_sessions"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assisted_sessions",
+        help_text="The trainer account that assisted; a trainer with assisted sessions cannot be deleted.",
     )
     partner_name = models.CharField(max_length=80, blank=True)
     started_at = models.DateTimeField()

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import ProtectedError
 from django.urls import reverse
 
 from sessions import services
@@ -191,6 +192,45 @@ def test_user_password_change_page_opens(admin_client, client_user):
     response = admin_client.get(reverse("admin:auth_user_password_change", args=[client_user.pk]))
 
     assert response.status_code == 200
+
+
+def test_a_trainer_who_assisted_a_session_is_not_deleted_and_the_session_keeps_its_trainer(
+    admin_client, client_user, trainer
+):
+    body = session_payload(assisted_by="trainer", trainer_id=trainer.pk, partner_name="")
+    assert bearer_client(client_user).post("/api/v1/sessions/", body, format="json").status_code == 201
+    delete_url = reverse("admin:stretch_sessions_user_delete", args=[trainer.pk])
+
+    confirmation = admin_client.get(delete_url)
+    response = admin_client.post(delete_url, {"post": "yes"})
+
+    assert (confirmation.status_code, response.status_code) == (200, 200)
+    assert response.context["protected"], "the page names the sessions that keep the trainer"
+    assert StretchSession.objects.get(pk=body["id"]).assisting_trainer_id == trainer.pk
+    with pytest.raises(ProtectedError):
+        trainer.delete()
+    assert User.objects.filter(pk=trainer.pk).exists()
+
+
+def test_a_trainer_who_assisted_no_session_is_deleted(admin_client, client_user, trainer):
+    body = session_payload(assisted_by="partner", partner_name="Sam")
+    assert bearer_client(client_user).post("/api/v1/sessions/", body, format="json").status_code == 201
+
+    response = admin_client.post(reverse("admin:stretch_sessions_user_delete", args=[trainer.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=trainer.pk).exists()
+    assert StretchSession.objects.filter(pk=body["id"]).exists()
+
+
+def test_erasing_a_client_takes_their_trainer_assisted_sessions_and_keeps_the_trainer(client_user, trainer):
+    body = session_payload(assisted_by="trainer", trainer_id=trainer.pk, partner_name="")
+    assert bearer_client(client_user).post("/api/v1/sessions/", body, format="json").status_code == 201
+
+    client_user.delete()
+
+    assert not StretchSession.objects.filter(pk=body["id"]).exists()
+    assert User.objects.filter(pk=trainer.pk).exists()
 
 
 # Device tokens ----------------------------------------------------------------------------------
