@@ -217,6 +217,17 @@ def test_token_refused_for_an_inactive_account(api_client, client_user):
     assert response.json()["code"] == "invalid_credentials"
 
 
+def test_deactivating_an_account_ends_the_tokens_it_already_holds(api_client, client_user):
+    token = sign_in(api_client).json()["token"]
+    client_user.is_active = False
+    client_user.save()
+
+    response = signed_in(token).get(ME)
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
 def test_token_works_as_a_bearer_token(api_client, client_user):
     token = sign_in(api_client).json()["token"]
 
