@@ -69,6 +69,8 @@ ALONE = [
 ]
 MIXED_ONLY = ["session upload retry"]
 UPLOAD = "session upload (40 holds)"
+# The upload alone at fewer concurrent users than the rest of the run: where its p99 stays under 100 ms.
+UPLOAD_CONCURRENCY = (1, 2, 4)
 
 
 @dataclass(frozen=True)
@@ -483,6 +485,23 @@ def as_markdown(result: dict) -> str:
         shown = "–" if value is None else f"{value:.0%}" if "ceiling" in v["wanted"] else f"{value:.1f} ms"
         lines.append(f"| {v['target']} | {v['wanted']} | {shown} | {'yes' if v['met'] else 'NO'} |")
     s = result["settings"]
+    upload = next(row for row in result["rows"] if row["endpoint"] == UPLOAD)
+    sweep = result["upload_by_concurrency"] + (
+        [{"users": s["users"]} | upload["alone"] | {"p95": None}] if upload["alone"] else []
+    )
+    lines += [
+        "",
+        f"The {UPLOAD} alone, by concurrent users:",
+        "",
+        "| users | req/s | p50 ms | p95 ms | p99 ms | p99 < 100 ms | errors |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for row in sweep:
+        p95 = "–" if row["p95"] is None else f"{row['p95']:.1f}"
+        lines.append(
+            f"| {row['users']} | {row['rps']:.1f} | {row['p50']:.1f} | {p95} | {row['p99']:.1f} "
+            f"| {'yes' if row['p99'] < 100 else 'NO'} | {row['failures']} |"
+        )
     ceiling_runs = ", ".join(f"{rps:.0f}" for rps in result["rows"][-1]["ceiling_runs_rps"])
     lines += [
         "",
@@ -511,8 +530,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{len(fixture['clients'])} clients and {len(fixture['trainers'])} trainers signed in")
         about = machine()
 
-        def load(url: str, user_class: str, seconds: int, endpoint: str = "") -> dict:
-            return locust(url, user_class, seconds=seconds, users=args.users, fixture=fixture_path, logs=logs,
+        def load(url: str, user_class: str, seconds: int, endpoint: str = "", users: int = args.users) -> dict:
+            return locust(url, user_class, seconds=seconds, users=users, fixture=fixture_path, logs=logs,
                           endpoint=endpoint)  # fmt: skip
 
         serve = {"workers": args.workers, "env": env, "access_log": args.access_log, "logs": logs}
@@ -547,6 +566,14 @@ def main(argv: list[str] | None = None) -> int:
                 shown = ", ".join(f"{r['rps']:.0f}" if r else "–" for r in runs)
                 bare_shown = ", ".join(f"{c['rps']:.0f}" for c in around)
                 log(f"  {name}: {shown} req/s; ceiling {bare_shown}")
+            log(f"the upload alone by concurrency, {args.endpoint_duration} s each: {UPLOAD_CONCURRENCY} users")
+            by_concurrency = []
+            for users in UPLOAD_CONCURRENCY:
+                stats = load(url, "EndpointUser", args.endpoint_duration, "session_upload", users)["requests"][UPLOAD]
+                by_concurrency.append(
+                    {"users": users} | {k: stats[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")}
+                )
+                log(f"  {users} user(s): {stats['rps']:.0f} req/s, p99 {stats['p99']:.0f} ms")
 
     about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows, verdicts = summarize(mixed, alone, ceilings)
@@ -566,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": about,
         "rows": rows,
         "targets": verdicts,
+        "upload_by_concurrency": by_concurrency,
         "mixed_failure_samples": {k: v["failure_sample"] for k, v in mixed["requests"].items() if v["failures"]},
         "minutes": round((time.monotonic() - begun) / 60, 1),
     }

@@ -1,83 +1,110 @@
-"""Anonymous catalog reads answered from the catalog cache before the rest of the stack.
+"""Anonymous catalog reads answered from the catalog cache in front of Django.
 
-The catalog views keep each 200 JSON answer under the catalog version, the
-URL and the Accept header (stretchapi/api/conditional.py). An anonymous GET
-whose answer is kept for the current version is answered here — a 304 when
-If-None-Match names its ETag, else the kept body — with the headers the whole
-stack gave it, without sessions, CSRF, authentication, routing or DRF: a
-revalidation then costs a cache read and no query while the process
-remembers the version (`CATALOG_VERSION_CACHE_SECONDS`).
+`CatalogCacheApp` wraps the WSGI application (stretchapi/wsgi.py). The
+catalog views keep each 200 JSON answer under the catalog version, the URL
+and the Accept header (stretchapi/api/conditional.py); once the whole stack
+has answered an anonymous GET that way, this layer keeps the answer with its
+headers under the version and the request's raw URL parts, and answers the
+same request itself until the version moves — a 304 when If-None-Match names
+the ETag, else the kept body. It runs no Django request: no request object,
+no request signals, no middleware, no routing, no DRF, and no query while
+the process remembers the version (`CATALOG_VERSION_CACHE_SECONDS`).
 
-Requests with credentials (a bearer token, a session cookie) go on to the
-view, which answers from the same cache after authenticating them: a bad
-token must still be refused. An answer is kept here with its headers only
-once an anonymous request has been answered by the view.
+It only replays what the stack said to an identical request: the key holds
+every raw input that decides the answer (scheme and the proxy's scheme
+header, host headers, server name and port, script name, path, query string,
+Accept), so a host the stack refuses, a redirect to HTTPS or a 400 for a bad
+filter is never kept and goes to the stack every time. Requests with
+credentials (a bearer token, a session cookie) always go to the stack: a bad
+token must still be refused. A 304 carries the headers RFC 9110 §15.4.5 asks
+for (as Django's own 304s do); a replayed 200 carries every header the stack
+gave it, but the ones particular to one answer.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
 from catalog.selectors import VERSION_CACHE, catalog_version_recent
-from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse, response_cache_key
+from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse
 
 PATH_PREFIX = "/api/v1/"
-# Per answer, set by the server, or particular to a 200 or a 304.
-NOT_REPLAYED = {"set-cookie", "date", "content-length", "content-type"}
+# Where the version this layer read waits for the view, so that both key the same version.
+VERSION_ENVIRON_KEY = "stretchapi.catalog_version"
+# The raw request parts the stack's answer to an anonymous catalog GET depends on.
+KEY_PARTS = (
+    "wsgi.url_scheme", "HTTP_X_FORWARDED_PROTO", "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT",
+    "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT",
+)  # fmt: skip
+# Set by the server, or particular to one answer (a 200's type and length are kept apart).
+NOT_REPLAYED = {"set-cookie", "date", "server", "content-length", "content-type"}
+# What a 304 repeats of its 200 (RFC 9110 §15.4.5; django.middleware.http keeps the same).
+NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "etag", "expires", "last-modified", "vary"}
+
+StartResponse = Callable[..., object]
 
 
-class CatalogCacheMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-        self.cache = caches[VERSION_CACHE]
+class CatalogCacheApp:
+    def __init__(self, application: Callable[[dict, StartResponse], Iterable[bytes]]):
+        self.application = application
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        key = self.key(request)
-        stored: CachedResponse | None = self.cache.get(key) if key else None
-        if stored is not None and stored.headers is not None:
-            return self.replay(request, stored)
-        response = self.get_response(request)
-        if key and getattr(response, "response_cache_key", None) == key:
-            self.keep(key, response)
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        key = self.key(environ)
+        if key is None:
+            return self.application(environ, start_response)
+        cache = caches[VERSION_CACHE]
+        stored: CachedResponse | None = cache.get(key)
+        if stored is not None:
+            return self.replay(environ, stored, start_response)
+        sent: list = []
+
+        def keep_headers(status: str, headers: list[tuple[str, str]], exc_info=None):
+            sent[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        response = self.application(environ, keep_headers)
+        view_key = getattr(response, "response_cache_key", None)  # set by the view on the answers it keeps
+        if view_key and sent and sent[0][:3] in ("200", "304"):
+            answer: CachedResponse | None = cache.get(view_key)
+            if answer is not None:
+                headers = [(name, value) for name, value in sent[1] if name.lower() not in NOT_REPLAYED]
+                cache.set(key, CachedResponse(answer.etag, answer.content, answer.content_type, headers),
+                          RESPONSE_CACHE_SECONDS)  # fmt: skip
         return response
 
     @staticmethod
-    def key(request: HttpRequest) -> str | None:
-        anonymous = "HTTP_AUTHORIZATION" not in request.META and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        if request.method != "GET" or not anonymous or not request.path.startswith(PATH_PREFIX):
+    def key(environ: dict) -> str | None:
+        """Where this request's answer is kept; None when this layer leaves it to the stack."""
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or not environ.get("PATH_INFO", "").startswith(PATH_PREFIX)
+            or "HTTP_AUTHORIZATION" in environ
+            or settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", "")
+        ):
             return None
         try:
-            request.catalog_version = catalog_version_recent()  # the view's too: one version per request
+            version = catalog_version_recent()
         except DatabaseError:
-            return None  # no cache without the version: the view answers, or gives the database's 503
-        try:
-            return response_cache_key(str(request.catalog_version), request)
-        except DisallowedHost:
-            return None  # the rest of the stack refuses it
-
-    def keep(self, key: str, response: HttpResponse) -> None:
-        """Complete the view's entry (a 200's body, or the one it kept before answering 304)
-        with the headers the stack around the view added."""
-        stored: CachedResponse | None = self.cache.get(key)
-        if stored is not None and stored.headers is None:
-            stored.headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_REPLAYED]
-            self.cache.set(key, stored, RESPONSE_CACHE_SECONDS)
+            return None  # no cache without the version: the stack answers, or gives the database's 503
+        environ[VERSION_ENVIRON_KEY] = version
+        identity = "\n".join([f"wsgi:{version}", *(environ.get(part, "") for part in KEY_PARTS)])
+        return "wsgi-response:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
     @staticmethod
-    def replay(request: HttpRequest, stored: CachedResponse) -> HttpResponse:
-        header = request.headers.get("If-None-Match", "")
+    def replay(environ: dict, stored: CachedResponse, start_response: StartResponse) -> list[bytes]:
+        header = environ.get("HTTP_IF_NONE_MATCH", "")
         if header.strip() == "*" or stored.etag in parse_etags(header):
-            response = HttpResponseNotModified()
-            for name, value in stored.headers:
-                response[name] = value
-            return response
-        response = HttpResponse(stored.content, content_type=stored.content_type)
-        for name, value in stored.headers:
-            response[name] = value
-        response["Content-Length"] = str(len(stored.content))
-        return response
+            headers = [(name, value) for name, value in stored.headers if name.lower() in NOT_MODIFIED_HEADERS]
+            start_response("304 Not Modified", headers)
+            return []
+        start_response(
+            "200 OK",
+            [("Content-Type", stored.content_type), ("Content-Length", str(len(stored.content))), *stored.headers],
+        )
+        return [stored.content]

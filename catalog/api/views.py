@@ -22,6 +22,7 @@ from stretchapi.api.conditional import VersionETagMixin
 from stretchapi.filters import StrictOrderingFilter
 
 from . import serializers
+from .middleware import VERSION_ENVIRON_KEY
 from .permissions import CanEditCatalog, CanReadCatalogHistory
 
 SLUG_REGEX = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -71,8 +72,9 @@ class CatalogViewMixin(VersionETagMixin):
     catalog_version: int | None = None  # read once per request: the cache key and the ETag agree
 
     def get_content_version(self) -> str:
-        if self.catalog_version is None:  # the one CatalogCacheMiddleware read, if it did
-            self.catalog_version = getattr(self.request, "catalog_version", None) or selectors.catalog_version_recent()
+        if self.catalog_version is None:  # the one CatalogCacheApp read in front of Django, if it did
+            version = self.request.META.get(VERSION_ENVIRON_KEY)
+            self.catalog_version = selectors.catalog_version_recent() if version is None else version
         return str(self.catalog_version)
 
     def list(self, request: Request, *args, **kwargs) -> Response:

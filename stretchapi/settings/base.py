@@ -41,8 +41,6 @@ MIDDLEWARE = [
     "stretchapi.api.middleware.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous catalog reads the catalog cache holds are answered here, before the rest.
-    "catalog.api.middleware.CatalogCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,11 +1,21 @@
 """Catalog reads answered from the cache keyed on the catalog version, and how an edit reaches them."""
 
+import json
+from dataclasses import dataclass
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.http import HttpResponseBase
+from django.test import RequestFactory
 
+from catalog.api.middleware import CatalogCacheApp
 from catalog.models import CatalogVersion, Exercise
 from catalog.selectors import VERSION_KEY
+from stretchapi.wsgi import application, django_application
 from tests.conftest import bearer_client
 
 pytestmark = pytest.mark.django_db
@@ -152,69 +162,166 @@ def test_an_error_is_not_kept(api_client, django_assert_num_queries):
     assert again["Content-Type"] == "application/problem+json"
 
 
-# Before the view: catalog/api/middleware.py ---------------------------------------------
+# In front of Django: catalog/api/middleware.py, as gunicorn calls it -------------------------
 
 
-def without_vary(response) -> dict:
-    return {name: value for name, value in response.items() if name != "Vary"}
+@dataclass
+class WsgiAnswer:
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    by_django: bool  # False when the kept copy answered, in front of the whole stack
 
 
-def answered_by_the_view(response) -> bool:
-    return hasattr(response, "response_cache_key")  # what the view marks on every catalog read it answers
+def wsgi_get(path: str, app=application, **environ) -> WsgiAnswer:
+    """A GET through `stretchapi.wsgi.application`, the callable gunicorn serves.
+
+    As Django's test client does, the request signals leave the test's
+    database connection (and its transaction) alone."""
+    sent = {}
+
+    def start_response(status, headers, exc_info=None):
+        sent.update(status=int(status[:3]), headers=dict(headers))
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        answer = app(RequestFactory().get(path, **environ).environ, start_response)
+        content = b"".join(answer)
+        if hasattr(answer, "close"):
+            answer.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return WsgiAnswer(sent["status"], sent["headers"], content, by_django=isinstance(answer, HttpResponseBase))
+
+
+def test_gunicorn_serves_django_behind_the_catalog_cache():
+    assert isinstance(application, CatalogCacheApp)
+    assert application.application is django_application
 
 
 @pytest.mark.parametrize("path", READS)
-def test_an_anonymous_repeat_is_answered_before_the_view_as_the_view_answered(api_client, path, make_user):
-    signed_in = bearer_client(make_user("reader@example.com"))
-    first = api_client.get(path)
-
-    again = api_client.get(path)
-    through_the_view = signed_in.get(path)
-
-    assert answered_by_the_view(first)
-    assert not answered_by_the_view(again)
-    assert answered_by_the_view(through_the_view)
-    assert again.content == first.content == through_the_view.content
-    assert dict(again.items()) == dict(first.items())
-    assert without_vary(through_the_view) == without_vary(first)  # signed in: no Vary: Cookie
-
-
-def test_an_anonymous_revalidation_is_answered_before_the_view(api_client, django_assert_num_queries):
-    etag = api_client.get(LIST)["ETag"]
+def test_an_anonymous_repeat_is_answered_in_front_of_django_as_django_answered(
+    path, make_user, django_assert_num_queries
+):
+    first = wsgi_get(path)
 
     with django_assert_num_queries(0):
-        response = api_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
+        again = wsgi_get(path)
+    signed_in = wsgi_get(
+        path, HTTP_AUTHORIZATION=bearer_client(make_user("reader@example.com"))._credentials["HTTP_AUTHORIZATION"]
+    )
 
-    assert response.status_code == 304
-    assert not answered_by_the_view(response)
-    assert response["ETag"] == etag
-    assert response["Cache-Control"] == "public, no-cache"
-    assert response.content == b""
-
-
-def test_revalidations_alone_reach_the_answer_before_the_view(api_client, make_user):
-    etag = bearer_client(make_user("reader@example.com")).get(LIST)["ETag"]  # kept, by a signed-in read
-
-    first = api_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
-    second = api_client.get(LIST, HTTP_IF_NONE_MATCH=etag)
-
-    assert first.status_code == second.status_code == 304
-    assert answered_by_the_view(first)
-    assert not answered_by_the_view(second)
+    assert (first.status, first.by_django) == (200, True)
+    assert (again.status, again.by_django) == (200, False)
+    assert (signed_in.status, signed_in.by_django) == (200, True)
+    assert again.content == first.content == signed_in.content
+    assert again.headers == first.headers
+    assert int(again.headers["Content-Length"]) == len(again.content)
 
 
-def test_a_bad_token_is_refused_even_when_the_answer_is_kept(api_client):
-    api_client.get(LIST)
-    api_client.get(LIST)
+def test_an_anonymous_revalidation_is_answered_in_front_of_django_without_a_query(django_assert_num_queries):
+    etag = wsgi_get(LIST).headers["ETag"]
 
-    response = api_client.get(LIST, HTTP_AUTHORIZATION="Bearer not-a-token")
+    with django_assert_num_queries(0):
+        response = wsgi_get(LIST, HTTP_IF_NONE_MATCH=etag)
 
-    assert response.status_code == 401
+    assert (response.status, response.by_django, response.content) == (304, False, b"")
+    # What RFC 9110 asks a 304 to repeat of its 200, and nothing of the body.
+    assert set(response.headers) == {"ETag", "Cache-Control", "Vary"}
+    assert (response.headers["ETag"], response.headers["Cache-Control"]) == (etag, "public, no-cache")
+    assert "Accept" in response.headers["Vary"]
 
 
-def test_each_accept_header_is_kept_apart(api_client):
-    api_client.get(LIST, HTTP_ACCEPT="application/json")
+def test_a_revalidation_that_names_another_etag_gets_the_kept_body():
+    first = wsgi_get(LIST)
 
-    response = api_client.get(LIST, HTTP_ACCEPT="text/html")
+    response = wsgi_get(LIST, HTTP_IF_NONE_MATCH='"v0-json"')
 
-    assert response["Content-Type"].startswith("text/html")
+    assert (response.status, response.by_django) == (200, False)
+    assert response.content == first.content
+
+
+def test_revalidations_alone_reach_the_copy_in_front_of_django(make_user):
+    etag = bearer_client(make_user("reader@example.com")).get(LIST)["ETag"]  # kept by the view, for a signed-in read
+
+    first = wsgi_get(LIST, HTTP_IF_NONE_MATCH=etag)
+    second = wsgi_get(LIST, HTTP_IF_NONE_MATCH=etag)
+
+    assert (first.status, first.by_django) == (304, True)
+    assert (second.status, second.by_django) == (304, False)
+
+
+def test_a_bad_token_is_refused_even_when_the_answer_is_kept():
+    wsgi_get(LIST)
+    wsgi_get(LIST)
+
+    response = wsgi_get(LIST, HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    assert (response.status, response.by_django) == (401, True)
+
+
+def test_a_session_cookie_goes_to_django():
+    wsgi_get(LIST)
+
+    response = wsgi_get(LIST, HTTP_COOKIE="sessionid=whatever")
+
+    assert (response.status, response.by_django) == (200, True)
+
+
+def test_each_accept_header_is_kept_apart():
+    wsgi_get(LIST, HTTP_ACCEPT="application/json")
+    wsgi_get(LIST, HTTP_ACCEPT="application/json")
+
+    response = wsgi_get(LIST, HTTP_ACCEPT="text/html")
+
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.by_django
+
+
+@pytest.mark.parametrize(
+    "path, environ, status",
+    [
+        (LIST, {"HTTP_HOST": "evil.example"}, 400),  # not in ALLOWED_HOSTS
+        (f"{LIST}?ordering=nonsense", {}, 400),
+        (f"{LIST}no-such-stretch/", {}, 404),
+    ],
+)
+def test_an_error_is_never_kept_in_front_of_django(path, environ, status):
+    first = wsgi_get(path, **environ)
+    again = wsgi_get(path, **environ)
+
+    assert (first.status, again.status) == (status, status)
+    assert first.by_django and again.by_django
+    assert again.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_https_redirect_is_kept_apart_from_the_https_answer(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    app = CatalogCacheApp(WSGIHandler())  # the security middleware reads its settings when it is made
+    wsgi_get(LIST, app, HTTP_X_FORWARDED_PROTO="https")
+    kept = wsgi_get(LIST, app, HTTP_X_FORWARDED_PROTO="https")
+
+    plain = wsgi_get(LIST, app)
+
+    assert (kept.status, kept.by_django) == (200, False)
+    assert (plain.status, plain.by_django) == (301, True)
+    assert plain.headers["Location"] == f"https://testserver{LIST}"
+
+
+def test_an_edit_moves_the_copy_in_front_of_django_at_once(as_editor):
+    detail = f"{LIST}leg-swings/"
+    old = wsgi_get(detail)
+    wsgi_get(detail)
+
+    edited = as_editor.patch(detail, {"summary": "Swing one leg, then the other."}, format="json",
+                             HTTP_IF_MATCH=old.headers["ETag"])  # fmt: skip
+    new = wsgi_get(detail, HTTP_IF_NONE_MATCH=old.headers["ETag"])
+    again = wsgi_get(detail, HTTP_IF_NONE_MATCH=edited["ETag"])
+
+    assert edited.status_code == 200
+    assert (new.status, new.by_django) == (200, True)
+    assert json.loads(new.content)["summary"] == "Swing one leg, then the other."
+    assert (again.status, again.by_django) == (304, False)
