@@ -140,8 +140,9 @@ def run(command: list[str], env: dict[str, str]) -> None:
 def prepare(args: argparse.Namespace, env: dict[str, str], fixture_path: Path) -> dict:
     """Migrate, load the catalog, generate the data, sign users in; the fixture the load reads."""
     python = str(BIN / "python")
-    log("migrate and load the catalog")
+    log("migrate, collect the static files (as a deployment does) and load the catalog")
     run([python, "manage.py", "migrate", "--noinput", "--verbosity", "0"], env)
+    run([python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], env)
     subprocess.run([python, "manage.py", "load_catalog"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     generate = [python, "bench/generate.py", "--clients", str(args.clients), "--holds", str(args.holds)]
     run([*generate, "--trainers", str(args.trainers), "--seed", str(args.seed)], env)
