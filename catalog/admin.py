@@ -3,8 +3,10 @@
 they pick from. Every save moves the catalog version, so ETags change.
 
 An exercise's edits are recorded like the API's (a new version, a content
-snapshot, a history record naming the user: see the History button). An
-exercise that logged holds use cannot be deleted (their foreign key protects
+snapshot, a history record naming the user: see the History button). A save
+whose whole content breaks a catalog rule (content.check_exercise, as for
+load_catalog and the API) is rolled back and shown again with the problems.
+An exercise that logged holds use cannot be deleted (their foreign key protects
 it, and the admin shows what blocks the deletion): retire it instead.
 """
 
@@ -12,6 +14,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import choices, models
+from .content import ContentError
 from .services import catalog_version_bump, exercise_edited_in_admin, exercise_retire
 
 
@@ -175,6 +178,34 @@ class ExerciseAdmin(EditorExerciseAccess, CatalogVersionAdminMixin, SimpleHistor
         FaqEntryInline,
         ExerciseRelationInline,
     ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ContentError as refused:
+            # The save broke a catalog rule and was rolled back, inlines and all:
+            # the same page again, as posted, with the problems on the form.
+            request.catalog_content_problems = refused.issues
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        problems = getattr(request, "catalog_content_problems", None)
+        if not problems:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned_data = super().clean()
+                for problem in problems:
+                    if problem.field in self.fields:
+                        self.add_error(problem.field, problem.message)
+                    else:  # an inline's field, or the whole exercise
+                        where = f"{problem.field}: " if problem.field else ""
+                        self.add_error(None, where + problem.message)
+                return cleaned_data
+
+        return RefusedForm
 
     def save_model(self, request, obj, form, change):
         # A change is recorded once its inlines are saved too (save_related); a new

@@ -376,13 +376,19 @@ def exercise_edited_in_admin(
     """Record an edit the admin made to an exercise's row and inlines, as `_exercise_write` would.
 
     The admin saves the row, then its inlines; only then is the whole content
-    known. The admin skips history on a change's first save, and this records
-    the new version once everything is written, unless neither the content nor
-    `retired_at` (the only field outside the content) changed. A new exercise
-    keeps its creation record, completed with its content.
+    known, and checked: ContentError when it breaks a catalog rule. The admin
+    skips history on a change's first save, and this records the new version
+    once everything is written, unless neither the content nor `retired_at`
+    (the only field outside the content) changed. A new exercise keeps its
+    creation record, completed with its content.
     """
     locked = Exercise.objects.select_for_update().get(pk=exercise.pk)
     content = exercise_as_content(exercise_detail().get(pk=locked.pk))
+    # The admin checks each form and inline alone; the whole content must pass the
+    # rules load_catalog and the API apply (a muscle, steps, a stop sign, PNF
+    # timings for a PNF stretch, …). ContentError undoes the admin's whole save.
+    ids = dict(Exercise.objects.values_list("slug", "pk"))
+    _check_new_content(content, where=f"exercise '{locked.slug}'", lookups=vocabulary_lookups(), ids=ids, extra=[])
     if created:
         Exercise.objects.filter(pk=locked.pk).update(content=content)
         locked.history.filter(history_type="+").update(content=content, history_change_reason=choices.EditSource.ADMIN)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from catalog.models import Exercise
+from catalog.models import Exercise, PnfProtocol
 from catalog.selectors import catalog_version_number
 from tests.admin_forms import unchanged_change_form
 
@@ -60,3 +60,37 @@ def test_admin_refuses_an_impossible_dose(admin_client):
     assert response.status_code == 200
     assert "Hold seconds: min and max must lie within 1–600, min not above max." in str(doses.errors)
     assert exercise.doses.first().hold_seconds_min != 50
+
+
+def test_admin_refuses_to_leave_an_exercise_without_a_primary_muscle_and_stores_nothing(admin_client):
+    exercise = Exercise.objects.get(slug="leg-swings")
+    url = reverse("admin:catalog_exercise_change", args=[exercise.pk])
+    data = unchanged_change_form(admin_client.get(url))
+    for index in range(int(data["muscle_links-TOTAL_FORMS"])):
+        data[f"muscle_links-{index}-DELETE"] = "on"
+    data["summary"] = "Edited together with the muscles."
+    version, muscles = catalog_version_number(), exercise.muscle_links.count()
+
+    response = admin_client.post(url, data)
+
+    exercise.refresh_from_db()
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == ["primary_muscles: needs at least 1 item(s)"]
+    assert muscles and exercise.muscle_links.count() == muscles
+    assert exercise.summary != "Edited together with the muscles."
+    assert (exercise.version, exercise.history.count()) == (1, 1)
+    assert catalog_version_number() == version
+
+
+def test_admin_refuses_to_remove_the_pnf_timings_of_a_pnf_stretch(admin_client):
+    exercise = Exercise.objects.get(slug="pnf-hamstring-stretch")
+    url = reverse("admin:catalog_exercise_change", args=[exercise.pk])
+    data = unchanged_change_form(admin_client.get(url))
+    data["pnf-0-DELETE"] = "on"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "pnf: is required for a PNF exercise" in response.context["adminform"].form.non_field_errors()
+    assert PnfProtocol.objects.filter(exercise=exercise).exists()
+    assert "pnf: is required for a PNF exercise" in response.content.decode()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from catalog.content import ContentError, canonical_content, check_exercise, merge_patch
-from catalog.models import BodyRegion, Exercise, StopSign
+from catalog.models import BodyRegion, Exercise, Muscle, StopSign
 from catalog.selectors import catalog_version_number, catalog_vocabularies, exercise_as_content, exercise_detail
 from catalog.services import catalog_version_bump
 from tests.admin_forms import unchanged_change_form
@@ -767,6 +767,10 @@ def test_admin_add_records_one_creation_with_the_whole_content(admin_client, adm
             "doses-0-goal": "general_flexibility", "doses-0-holds_per_side_min": 1, "doses-0-holds_per_side_max": 2,
             "doses-0-hold_seconds_min": 10, "doses-0-hold_seconds_max": 20, "doses-0-rest_seconds": 5,
             "doses-0-intensity_cap": 5,
+            "muscle_links-TOTAL_FORMS": 1, "muscle_links-0-muscle": Muscle.objects.get(slug="biceps-femoris").pk,
+            "muscle_links-0-role": "primary", "use_case_links-TOTAL_FORMS": 1, "use_case_links-0-use_case": "cooldown",
+            "steps-TOTAL_FORMS": 1, "steps-0-position": 1, "steps-0-phase": "execution",
+            "steps-0-instruction": "Lie down and lift one straight leg until the back of the thigh pulls gently.",
         }
     )  # fmt: skip
 
