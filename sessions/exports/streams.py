@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import connections, transaction
 
 from stretchapi.db_routers import export_database
 
@@ -125,15 +125,14 @@ def copy_chunks(dataset: str, filters: ExportFilters, audience: Audience, *, chu
     connection = connections[export_database()]
     counter = CsvRecordCounter()
     header_pending = True
-    with connection.cursor() as cursor:
-        # COPY is one statement for the whole export: the web's statement_timeout
-        # (DATABASE_STATEMENT_TIMEOUT) would cut any large one, so the export runs
-        # under its own bound and the connection gets the web's back afterwards.
-        cursor.execute(
-            "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)",
-            [f"{settings.EXPORT_STATEMENT_TIMEOUT}s"],
-        )
-        previous = cursor.fetchone()[0]
+    # COPY is one statement for the whole export: the web's statement_timeout
+    # (DATABASE_STATEMENT_TIMEOUT) would cut any large one, so the export runs
+    # under its own bound, set for its transaction only (SET LOCAL): the
+    # transaction keeps the setting and the COPY on one server connection, also
+    # behind a pooler such as PgBouncer in transaction mode, and the setting
+    # ends with it. The transaction only reads, and is rolled back.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{settings.EXPORT_STATEMENT_TIMEOUT}s"])
         # Logged like any query when queries are (DEBUG, tests), without the pseudonym key's pads.
         shown = ["<key>" if isinstance(p, bytes) else p for p in params]
         logged = cursor.debug_sql(sql, shown) if connection.queries_logged else nullcontext()
@@ -150,8 +149,7 @@ def copy_chunks(dataset: str, filters: ExportFilters, audience: Audience, *, chu
                 if pending:
                     yield bytes(pending), counter.feed(pending) - header_pending
         finally:
-            with suppress(DatabaseError):  # a broken connection is discarded anyway
-                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
+            transaction.set_rollback(True, using=connection.alias)
 
 
 def uses_copy(fmt: str) -> bool:
