@@ -24,6 +24,7 @@ gave it, but the ones particular to one answer.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -33,6 +34,8 @@ from django.utils.http import parse_etags
 
 from catalog.selectors import VERSION_CACHE, catalog_version_recent
 from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse
+
+logger = logging.getLogger(__name__)
 
 PATH_PREFIX = "/api/v1/"
 # Where the version this layer read waits for the view, so that both key the same version.
@@ -55,11 +58,15 @@ class CatalogCacheApp:
         self.application = application
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        key = self.key(environ)
+        cache = caches[VERSION_CACHE]
+        try:
+            key = self.key(environ)
+            stored: CachedResponse | None = cache.get(key) if key else None
+        except Exception:  # a failing shared cache: the stack answers, as if nothing were kept
+            logger.warning("The catalog cache failed in front of Django; the request goes to the stack", exc_info=True)
+            key = stored = None
         if key is None:
             return self.application(environ, start_response)
-        cache = caches[VERSION_CACHE]
-        stored: CachedResponse | None = cache.get(key)
         if stored is not None:
             return self.replay(environ, stored, start_response)
         sent: list = []
@@ -71,12 +78,20 @@ class CatalogCacheApp:
         response = self.application(environ, keep_headers)
         view_key = getattr(response, "response_cache_key", None)  # set by the view on the answers it keeps
         if view_key and sent and sent[0][:3] in ("200", "304"):
-            answer: CachedResponse | None = cache.get(view_key)
-            if answer is not None:
-                headers = [(name, value) for name, value in sent[1] if name.lower() not in NOT_REPLAYED]
-                cache.set(key, CachedResponse(answer.etag, answer.content, answer.content_type, headers),
-                          RESPONSE_CACHE_SECONDS)  # fmt: skip
+            try:
+                self.keep(cache, key, view_key, sent[1])
+            except Exception:  # the answer stands; only the copy is lost
+                logger.warning("The catalog cache failed to keep an answer", exc_info=True)
         return response
+
+    @staticmethod
+    def keep(cache, key: str, view_key: str, headers: list[tuple[str, str]]) -> None:
+        """Keep the view's entry (its ETag, body and type) with the headers the whole stack gave it."""
+        answer: CachedResponse | None = cache.get(view_key)
+        if answer is not None:
+            kept = [(name, value) for name, value in headers if name.lower() not in NOT_REPLAYED]
+            entry = CachedResponse(answer.etag, answer.content, answer.content_type, kept)
+            cache.set(key, entry, RESPONSE_CACHE_SECONDS)
 
     @staticmethod
     def key(environ: dict) -> str | None:

@@ -325,3 +325,36 @@ def test_an_edit_moves_the_copy_in_front_of_django_at_once(as_editor):
     assert (new.status, new.by_django) == (200, True)
     assert json.loads(new.content)["summary"] == "Swing one leg, then the other."
     assert (again.status, again.by_django) == (304, False)
+
+
+class FailingEntries:
+    """The catalog cache as a shared cache that fails for the entries kept in front of Django."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+    def get(self, key, *args, **kwargs):
+        if key.startswith("wsgi-response:"):
+            raise ConnectionError("cache server gone")
+        return self.cache.get(key, *args, **kwargs)
+
+    def set(self, key, *args, **kwargs):
+        if key.startswith("wsgi-response:"):
+            raise ConnectionError("cache server gone")
+        return self.cache.set(key, *args, **kwargs)
+
+
+def test_a_failing_cache_in_front_of_django_leaves_the_request_to_the_stack(monkeypatch, caplog):
+    expected = wsgi_get(LIST)
+    failing = FailingEntries(caches["catalog"])
+    monkeypatch.setattr("catalog.api.middleware.caches", {"catalog": failing})
+
+    first = wsgi_get(LIST)
+    again = wsgi_get(LIST, HTTP_IF_NONE_MATCH=expected.headers["ETag"])
+
+    assert (first.status, first.by_django, first.content) == (200, True, expected.content)
+    assert (again.status, again.by_django) == (304, True)
+    assert "The catalog cache failed in front of Django" in caplog.text
