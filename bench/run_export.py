@@ -124,7 +124,8 @@ def measure_raw(size: int, env: dict[str, str], workdir: Path) -> Measure:
     from django.db import connection
 
     from sessions.exports import services
-    from sessions.exports.datasets import ANALYST, copy_sql
+    from sessions.exports.datasets import ANALYST
+    from sessions.exports.queries import copy_sql
 
     filters = services.export_filters(
         audience=ANALYST, since=services.parse_moment(SINCE_DAY), until=services.parse_moment(UNTIL_DAY)
@@ -207,8 +208,8 @@ def prepare(env: dict[str, str]) -> str:
     django.setup()
     from django.contrib.auth.models import Group
 
+    from sessions.accounts.services import token_issue
     from sessions.models import User
-    from sessions.services import token_issue
 
     analyst = User.objects.create_user("analyst@bench.example", None, role="staff", display_name="Analyst")
     analyst.groups.add(Group.objects.get(name="Analysts"))

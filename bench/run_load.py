@@ -9,7 +9,7 @@ this seed), it:
 
 1. migrates, loads the catalog and generates data (`bench/generate.py`);
 2. signs some generated clients and every trainer in (device tokens made by
-   `sessions.services.token_issue`: the login endpoint is throttled);
+   `sessions.accounts.services.token_issue`: the login endpoint is throttled);
 3. serves the app with gunicorn (sync workers) on a free port of 127.0.0.1
    with the production settings (DEBUG off; plain HTTP, so no SSL redirect);
 4. serves `bench/ceiling.py` (a fixed JSON body) beside it, under the same
@@ -287,8 +287,8 @@ def make_fixture(path: Path, *, seed: int, signed_in: int) -> dict:
     from django.db.models import Count, Q
 
     from catalog.models import Exercise
+    from sessions.accounts.services import token_issue
     from sessions.models import User
-    from sessions.services import token_issue
 
     domain = f".s{seed}@bench.example"
     clients = (

@@ -251,7 +251,7 @@ def _record_as(exercise: Exercise, *, by: AbstractBaseUser | None, via: str) -> 
     exercise._change_reason = via
 
 
-# Editing through the API ----------------------------------------------------------
+# Editing through the API.
 
 
 def _check_if_match(exercise: Exercise, if_match: str | None) -> None:

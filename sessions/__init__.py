@@ -1,0 +1,26 @@
+"""Logged sessions and everything around them (app label `stretch_sessions`). A map:
+
+Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
+- `models/`      one module per concept: accounts, logged (sessions, holds, stop events,
+                 measurements), trainers (invitations, consent links, access log, alerts),
+                 programs, exports, idempotency.
+- `choices.py`   every value of the API contract; `limits.py` the bounds of logged values.
+- `rules/`       the rules, written once: `records` (what makes a session or row valid),
+                 `safety` (flags and the alerts they raise), `progression` (the next step),
+                 `values` (every threshold, with its source).
+- `access.py`    who may see what: roles, the consented-clients query, the access log.
+- `accounts/`    sign-up and device tokens (services).
+- `logbook/`     upload, live appends, edits, deletion (services); session reads (selectors).
+- `alerts/`      raising and acknowledging alerts (services); the trainer's feed (selectors).
+- `trainers/`    invitations and consent (services); a trainer's clients (selectors).
+- `programs/`    assigning a program (services); following one (selectors).
+- `progress/`    an exercise's history per side, balance and next step (selectors).
+- `exports/`     analytics exports: the column dictionary, streams, FHIR, pseudonyms.
+
+Doors:
+- `api/`         one module per URL prefix (`accounts`, `sessions`, `progress`, `me`,
+                 `trainer`, `exports`), `serializers/` by concept, `filters`,
+                 `permissions`, `pagination`, `idempotency`, `schema`, `urls`.
+- `admin/`       the staff and trainer panel, one module per concept; `scoping` decides visibility.
+- `management/commands/`  create_user, export, purge_idempotency_records.
+"""

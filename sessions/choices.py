@@ -9,6 +9,10 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
+# The roles whose accounts sign in to the admin panel (trainers use it as theirs).
+PANEL_ROLES = (Role.TRAINER, Role.STAFF)
+
+
 class AssistedBy(models.TextChoices):
     SELF = "self", "Nobody (self)"
     PARTNER = "partner", "A named partner"
@@ -45,6 +49,33 @@ class NextStepAction(models.TextChoices):
     INCREASE_INTENSITY = "increase_intensity", "Increase intensity"
     REPEAT = "repeat", "Repeat the current dose"
     FROZEN = "frozen", "Frozen after a stop event"
+
+
+class AlertKind(models.TextChoices):
+    """Why a trainer is alerted about a client's session."""
+
+    STOP_EVENT = "stop_event", "Stop event"
+    ABOVE_TARGET = "above_target", "Intensity above target"
+    HIGH_PAIN = "high_pain", "Pain 7/10 or more"
+
+
+class ExportAudience(models.TextChoices):
+    """Whom an export was made for, as recorded."""
+
+    ANALYST = "analyst", "Analyst (all clients, pseudonymized)"
+    TRAINER = "trainer", "Trainer (consented clients, with names)"
+
+
+class ExportVia(models.TextChoices):
+    API = "api", "The API"
+    COMMAND_LINE = "command_line", "The command line"
+
+
+class ExportStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    ABORTED = "aborted", "Aborted by the client"
+    FAILED = "failed", "Failed"
 
 
 STOP_KIND_OTHER = "other"

@@ -70,7 +70,7 @@ def staff(make_user):
 
 def bearer_client(user, device_name: str = "test-phone") -> APIClient:
     """An API client signed in as `user` with a real device token."""
-    from sessions.services import token_issue
+    from sessions.accounts.services import token_issue
 
     _, raw = token_issue(user=user, device_name=device_name)
     client = APIClient()

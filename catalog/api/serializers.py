@@ -287,7 +287,7 @@ class ExercisePlanSerializer(serializers.Serializer):
     total_seconds = serializers.IntegerField()
 
 
-# Editing --------------------------------------------------------------------------
+# Editing.
 #
 # The write side takes an exercise in the shape of its data file
 # (catalog/data/README.md), as JSON. The rules are the data files' own

@@ -13,11 +13,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from sessions.choices import ExportVia
 from sessions.exports import streams
 from sessions.exports.datasets import DATASETS, DICTIONARY_VERSION, dictionary_markdown
 from sessions.exports.services import (
@@ -27,11 +28,9 @@ from sessions.exports.services import (
     export_start,
     parse_moment,
 )
-from sessions.models import ExportRecord
-from sessions.services import InvalidData
 from stretchapi.api.serializers import StrictCharField, StrictSerializer
 
-from .views import as_validation_error
+from .permissions import CanExport
 
 TAG = "exports"
 
@@ -66,13 +65,6 @@ class ExportNegotiation(DefaultContentNegotiation):
             message = f"Unknown format '{format}'. Choose one of: {', '.join(FORMATS)}."
             raise exceptions.ValidationError({"format": [exceptions.ErrorDetail(message, code="invalid_choice")]})
         return matching
-
-
-class CanExport(BasePermission):
-    message = "Exports are open to analysts (staff in the Analysts group) and trainers."
-
-    def has_permission(self, request, view) -> bool:
-        return export_audience(request.user) is not None
 
 
 class MomentField(serializers.Field):
@@ -168,17 +160,14 @@ class ExportView(APIView):
         query.is_valid(raise_exception=True)
         asked = {key: query.validated_data.get(key) for key in ("since", "until", "exercise", "client", "trainer")}
         audience = export_audience(request.user)
-        try:
-            filters = export_filters(audience=audience, **asked)
-        except InvalidData as exc:
-            raise as_validation_error(exc) from exc
+        filters = export_filters(audience=audience, **asked)
         run = export_start(
             dataset=dataset,
             fmt=request.accepted_renderer.format,
             filters=filters,
             audience=audience,
             user=request.user,
-            via=ExportRecord.Via.API,
+            via=ExportVia.API,
             path=request.get_full_path(),
         )
         charset = "; charset=utf-8" if run.media_type.startswith("text/") else ""

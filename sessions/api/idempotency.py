@@ -12,20 +12,36 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from datetime import timedelta
+from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from sessions import errors, services
+from sessions import errors
+from sessions.models import IdempotencyRecord, User
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
+
+
+def _canonical_body(request) -> str:
+    """The parsed body as canonical JSON: the same content gives the same text, whatever its key order or spacing."""
+    return json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def body_fingerprint(request) -> str:
+    """A hash of the body alone: how an uploaded session recognises a retry of its content."""
+    return hashlib.sha256(_canonical_body(request).encode()).hexdigest()
 
 
 def request_fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    """A hash of the method, path and body: how an `Idempotency-Key` recognises the same request."""
+    return hashlib.sha256(f"{request.method} {request.path}\n{_canonical_body(request)}".encode()).hexdigest()
 
 
 def idempotent(handler):
@@ -41,14 +57,14 @@ def idempotent(handler):
                 {HEADER: [serializers.ErrorDetail(f"Must be 1–{MAX_KEY_LENGTH} characters.", code="invalid")]}
             )
         fingerprint = request_fingerprint(request)
-        record = services.idempotency_record_find(user=request.user, key=key)
+        record = idempotency_record_find(user=request.user, key=key)
         if record is not None:
             if record.request_hash != fingerprint:
                 raise errors.IdempotencyKeyReused
             return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
         response = handler(view, request, *args, **kwargs)
         if 200 <= response.status_code < 300:
-            services.idempotency_record_save(
+            idempotency_record_save(
                 user=request.user,
                 key=key,
                 method=request.method,
@@ -61,3 +77,35 @@ def idempotent(handler):
         return response
 
     return wrapper
+
+
+def idempotency_record_find(*, user: User, key: str) -> IdempotencyRecord | None:
+    cutoff = timezone.now() - IDEMPOTENCY_RETENTION
+    return IdempotencyRecord.objects.filter(user=user, key=key, created_at__gte=cutoff).first()
+
+
+def idempotency_record_save(
+    *, user: User, key: str, method: str, path: str, request_hash: str, status_code: int, body: Any
+) -> None:
+    """Keep the first response to a keyed request; a concurrent twin that saved first wins."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(
+                user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION
+            ).delete()
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=request_hash,
+                status_code=status_code,
+                response_body=body,
+            )
+    except IntegrityError:
+        pass
+
+
+def idempotency_records_purge() -> int:
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
+    return deleted

@@ -1,12 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import exports, trainer, views
+from . import accounts, exports, me, progress, sessions, trainer
 
 router = SimpleRouter(trailing_slash=True)
-router.register("sessions", views.SessionViewSet, basename="session")
-router.register("me/trainers", trainer.MyTrainersViewSet, basename="my-trainer")
-router.register("me/access-log", trainer.MyAccessLogViewSet, basename="my-access-log")
+router.register("sessions", sessions.SessionViewSet, basename="session")
+router.register("me/trainers", me.MyTrainersViewSet, basename="my-trainer")
+router.register("me/access-log", me.MyAccessLogViewSet, basename="my-access-log")
 router.register("trainer/clients", trainer.TrainerClientViewSet, basename="trainer-client")
 router.register(
     r"trainer/clients/(?P<client_id>[0-9]+)/sessions",
@@ -21,13 +21,13 @@ router.register(
 )
 
 urlpatterns = [
-    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
-    path("auth/logout-all/", views.LogoutAllView.as_view(), name="auth-logout-all"),
-    path("me/", views.MeView.as_view(), name="me"),
-    path("progress/", views.ProgressView.as_view(), name="progress"),
-    path("me/program/", trainer.MyProgramView.as_view(), name="my-program"),
+    path("auth/register/", accounts.RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", accounts.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", accounts.LogoutAllView.as_view(), name="auth-logout-all"),
+    path("me/", accounts.MeView.as_view(), name="me"),
+    path("progress/", progress.ProgressView.as_view(), name="progress"),
+    path("me/program/", me.MyProgramView.as_view(), name="my-program"),
     path("trainer/invitations/", trainer.InvitationView.as_view(), name="trainer-invitation"),
     path(
         "trainer/clients/<int:client_id>/progress/",

@@ -1,6 +1,6 @@
 """Analytics exports: sessions, holds, stop events and measurements as CSV, NDJSON or FHIR R4.
 
-- `datasets`: the columns (the versioned dictionary), the rows (`rows`) and the COPY SQL (`copy_sql`);
+- `datasets`: the columns (the versioned dictionary); `queries`: the rows (`rows`) and the COPY SQL (`copy_sql`);
 - `pseudonyms`: the keyed hash that stands for people in analysts' exports;
 - `streams`: the formats, as chunked byte streams (COPY on PostgreSQL for CSV);
 - `fhir`: FHIR R4 resources made from rows;

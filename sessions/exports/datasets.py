@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -37,7 +36,6 @@ from django.db.models import (
     Model,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -46,8 +44,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf
 
 from catalog.choices import Side
-from sessions.models import ExportRecord, Hold, Measurement, StopEvent, StretchSession, TrainerLink, User
-from stretchapi.db_routers import EXPORT_READ
+from sessions.choices import ExportAudience
+from sessions.models import Hold, Measurement, StopEvent, StretchSession, User
 
 from . import pseudonyms
 
@@ -104,7 +102,7 @@ _SQL: dict[ColumnType, str] = {
 
 
 @dataclass(frozen=True)
-class Audience:
+class Recipient:
     """Who an export is for: analysts (everyone, pseudonymized) or one trainer (their consented clients)."""
 
     kind: str
@@ -112,14 +110,14 @@ class Audience:
 
     @property
     def pseudonymized(self) -> bool:
-        return self.kind == ExportRecord.Audience.ANALYST
+        return self.kind == ExportAudience.ANALYST
 
 
-ANALYST = Audience(ExportRecord.Audience.ANALYST)
+ANALYST = Recipient(ExportAudience.ANALYST)
 
 
-def trainer_audience(trainer: User) -> Audience:
-    return Audience(ExportRecord.Audience.TRAINER, trainer)
+def trainer_audience(trainer: User) -> Recipient:
+    return Recipient(ExportAudience.TRAINER, trainer)
 
 
 @dataclass(frozen=True)
@@ -136,22 +134,22 @@ class Column:
     def expression(self):
         return self.source if isinstance(self.source, str) else self.source()
 
-    def type_for(self, audience: Audience) -> str:
+    def type_for(self, audience: Recipient) -> str:
         if self.person:
             return "string (pseudonym)" if audience.pseudonymized else "integer (user id)"
         return self.type.value
 
-    def text_converter(self, audience: Audience) -> Callable[[Any], str]:
+    def text_converter(self, audience: Recipient) -> Callable[[Any], str]:
         if self.person:
             return pseudonyms.pseudonymizer(self.person) if audience.pseudonymized else str
         return _TEXT[self.type]
 
-    def json_converter(self, audience: Audience) -> Callable[[Any], Any]:
+    def json_converter(self, audience: Recipient) -> Callable[[Any], Any]:
         if self.person:
             return pseudonyms.pseudonymizer(self.person) if audience.pseudonymized else int
         return _JSON[self.type]
 
-    def sql(self, column: str, audience: Audience) -> tuple[str, list]:
+    def sql(self, column: str, audience: Recipient) -> tuple[str, list]:
         if self.person and audience.pseudonymized:
             return pseudonyms.sql(self.person, column)
         return _SQL[ColumnType.INTEGER if self.person else self.type].format(c=column), []
@@ -168,7 +166,7 @@ class Dataset:
     exercise_filter: Callable[[str], Q]
     fhir: str = ""  # what its FHIR output is made of
 
-    def columns_for(self, audience: Audience) -> list[Column]:
+    def columns_for(self, audience: Recipient) -> list[Column]:
         return [c for c in self.columns if not (c.trainer_only and audience.pseudonymized)]
 
 
@@ -182,7 +180,7 @@ class ExportFilters:
     client: int | None = None  # user id
     trainer: int | None = None  # user id of the assisting trainer
 
-    def describe(self, audience: Audience) -> dict[str, Any]:
+    def describe(self, audience: Recipient) -> dict[str, Any]:
         """The filters as an export record keeps them (people as the audience sees them)."""
 
         def person(prefix: str, user_id: int | None):
@@ -197,7 +195,7 @@ class ExportFilters:
         }
 
 
-# Column building blocks -------------------------------------------------------------
+# Column building blocks.
 
 
 def _snomed(side_lookup: str) -> Callable[[], Case]:
@@ -372,68 +370,10 @@ MEASUREMENTS = Dataset(
 DATASETS: dict[str, Dataset] = {d.name: d for d in (SESSIONS, HOLDS, STOP_EVENTS, MEASUREMENTS)}
 
 
-# Rows and SQL ------------------------------------------------------------------------
+# The dictionary.
 
 
-def rows(dataset: str, filters: ExportFilters, audience: Audience) -> QuerySet:
-    """The dataset's rows as a `values_list` queryset, one tuple per row in `columns_for(audience)` order.
-
-    Its reads carry the export hint, so the router sends them to the analytics
-    database when there is one.
-    """
-    spec = DATASETS[dataset]
-    session = spec.session
-    queryset = spec.model._default_manager.db_manager(hints=EXPORT_READ).filter(
-        **{
-            f"{session}deleted_at__isnull": True,
-            f"{session}started_at__gte": filters.since,
-            f"{session}started_at__lt": filters.until,
-        }
-    )
-    if audience.trainer is not None:
-        consented = TrainerLink.objects.filter(trainer=audience.trainer, ended_at__isnull=True).values("client_id")
-        queryset = queryset.filter(**{f"{session}owner_id__in": consented})
-    if filters.client is not None:
-        queryset = queryset.filter(**{f"{session}owner_id": filters.client})
-    if filters.trainer is not None:
-        queryset = queryset.filter(**{f"{session}assisting_trainer_id": filters.trainer})
-    if filters.exercise is not None:
-        queryset = queryset.filter(spec.exercise_filter(filters.exercise))
-    columns = spec.columns_for(audience)
-    return queryset.order_by(*spec.order_by).values_list(*(c.expression() for c in columns))
-
-
-def copy_sql(dataset: str, filters: ExportFilters, audience: Audience, *, using: str | None = None):
-    """`COPY (…) TO STDOUT (FORMAT csv, HEADER)` for the dataset, and its parameters (PostgreSQL only).
-
-    It wraps the query of `rows()` and lets PostgreSQL write every value's text
-    as `Column.text` would, so its output is byte for byte the Python path's.
-    `using` defaults to the alias the router picks for export reads.
-    """
-    queryset = rows(dataset, filters, audience)
-    alias = using or queryset.db
-    if connections[alias].vendor != "postgresql":
-        raise ValueError(f"COPY needs PostgreSQL; database {alias!r} is {connections[alias].vendor}.")
-    inner, inner_params = queryset.query.get_compiler(using=alias).as_sql()
-    columns = DATASETS[dataset].columns_for(audience)
-    select, params = [], []
-    for index, column in enumerate(columns):
-        expression, expression_params = column.sql(f"export_rows.c{index}", audience)
-        select.append(f'{expression} AS "{column.name}"')
-        params.extend(expression_params)
-    names = ", ".join(f"c{index}" for index in range(len(columns)))
-    # Only column names and the ORM's own compiled SQL go into the text; values are parameters.
-    sql = (
-        f"COPY (SELECT {', '.join(select)} FROM ({inner}) AS export_rows({names})) "  # noqa: S608
-        "TO STDOUT (FORMAT csv, HEADER)"
-    )
-    return sql, [*params, *inner_params]
-
-
-# The dictionary ----------------------------------------------------------------------
-
-
-def dictionary(audience: Audience) -> dict[str, list[dict[str, str]]]:
+def dictionary(audience: Recipient) -> dict[str, list[dict[str, str]]]:
     return {
         name: [
             {"name": c.name, "type": c.type_for(audience), "description": c.description}

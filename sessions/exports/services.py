@@ -19,29 +19,27 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from catalog.models import Exercise
-from sessions.choices import Role
-from sessions.models import ExportRecord, TrainerLink, User
-from sessions.services import InvalidData, access_records
+from sessions.access import consented_links, is_analyst, is_trainer, log_access
+from sessions.choices import ExportStatus, Role
+from sessions.models import ExportRecord, User
+from stretchapi.errors import InvalidData
 
 from . import pseudonyms, streams
-from .datasets import ANALYST, Audience, ExportFilters, trainer_audience
+from .datasets import ANALYST, ExportFilters, Recipient, trainer_audience
 
 logger = logging.getLogger(__name__)
 
 FORMATS = (streams.CSV, streams.NDJSON, streams.FHIR)
 
 
-ANALYTICS_PERMISSION = "stretch_sessions.export_analytics"
-
-
-def export_audience(user: User) -> Audience | None:
+def export_audience(user: User) -> Recipient | None:
     """Analysts (staff holding the permission, superusers) export every client pseudonymized;
     trainers their consented clients; nobody else exports."""
     if not (user and user.is_authenticated and user.is_active):
         return None
-    if user.is_superuser or (user.role == Role.STAFF and user.has_perm(ANALYTICS_PERMISSION)):
+    if is_analyst(user):
         return ANALYST
-    if user.role == Role.TRAINER:
+    if is_trainer(user):
         return trainer_audience(user)
     return None
 
@@ -69,7 +67,7 @@ def _start_of(moment: date | datetime, *, end: bool) -> datetime:
 
 def export_filters(
     *,
-    audience: Audience,
+    audience: Recipient,
     since: date | datetime | None,
     until: date | datetime | None = None,
     exercise: str | None = None,
@@ -108,13 +106,13 @@ def export_filters(
     return ExportFilters(since=start, until=end, exercise=exercise, client=client_id, trainer=trainer_id)
 
 
-def _person(field: str, value, audience: Audience, problems: dict) -> int | None:
+def _person(field: str, value, audience: Recipient, problems: dict) -> int | None:
     if value is None:
         return None
     value = str(value)
     if audience.pseudonymized:
         prefix = pseudonyms.CLIENT if field == "client" else pseudonyms.TRAINER
-        users = User.objects.all() if field == "client" else User.objects.filter(role="trainer")
+        users = User.objects.all() if field == "client" else User.objects.filter(role=Role.TRAINER)
         found = pseudonyms.resolve(prefix, value, users.values_list("pk", flat=True).iterator())
         if found is None:
             problems[field] = [("invalid_choice", f"No {field} has the pseudonym '{value}' (`{prefix}…`).")]
@@ -122,13 +120,9 @@ def _person(field: str, value, audience: Audience, problems: dict) -> int | None
     if not value.isdigit():
         problems[field] = [("invalid", f"A {field}'s user id (a whole number) is required.")]
         return None
-    if field == "client" and not _consented(audience.trainer).filter(client_id=int(value)).exists():
+    if field == "client" and not consented_links(audience.trainer).filter(client_id=int(value)).exists():
         problems[field] = [("invalid_choice", "Not one of the clients who consented to your access.")]
     return int(value)
-
-
-def _consented(trainer: User):
-    return TrainerLink.objects.filter(trainer=trainer, ended_at__isnull=True)
 
 
 @dataclass
@@ -153,7 +147,7 @@ def export_start(
     dataset: str,
     fmt: str,
     filters: ExportFilters,
-    audience: Audience,
+    audience: Recipient,
     user: User | None,
     via: str,
     path: str = "",
@@ -169,9 +163,9 @@ def export_start(
         filters=filters.describe(audience),
     )
     if audience.trainer is not None:
-        consented = _consented(audience.trainer).values_list("client_id", flat=True)
+        consented = consented_links(audience.trainer).values_list("client_id", flat=True)
         clients = {filters.client} if filters.client else set(consented)
-        access_records(trainer=audience.trainer, client_ids=clients, resource=f"export {dataset}", path=path)
+        log_access(trainer=audience.trainer, client_ids=clients, resource=f"export {dataset}", path=path)
     source = streams.chunks(dataset, fmt, filters, audience, chunk_bytes=settings.EXPORT_CHUNK_BYTES)
     day = filters.since.date().isoformat()
     last = (filters.until - timedelta(microseconds=1)).date().isoformat()
@@ -191,15 +185,15 @@ def _recorded(record: ExportRecord, source: Iterator[tuple[bytes, int]], progres
     A chunk counts once the receiver asks for the next one (it was written), so
     a client that leaves mid-stream is recorded with what it received.
     """
-    status = ExportRecord.Status.FAILED
+    status = ExportStatus.FAILED
     try:
         for data, count in source:
             yield data
             progress.rows += count
             progress.bytes += len(data)
-        status = ExportRecord.Status.COMPLETED
+        status = ExportStatus.COMPLETED
     except GeneratorExit:
-        status = ExportRecord.Status.ABORTED
+        status = ExportStatus.ABORTED
         raise
     finally:
         source.close()  # a COPY or a cursor still open is cancelled before the record is written
@@ -209,5 +203,5 @@ def _recorded(record: ExportRecord, source: Iterator[tuple[bytes, int]], progres
 def export_record_finish(*, record: ExportRecord, rows: int, size: int, status: str) -> None:
     record.rows, record.bytes, record.status, record.finished_at = rows, size, status, timezone.now()
     record.save(update_fields=["rows", "bytes", "status", "finished_at"])
-    if status == ExportRecord.Status.FAILED:
+    if status == ExportStatus.FAILED:
         logger.error("Export %s failed after %s rows", record.pk, rows)

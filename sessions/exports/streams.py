@@ -25,7 +25,8 @@ from django.db import connections, transaction
 from stretchapi.db_routers import export_database
 
 from . import fhir
-from .datasets import DATASETS, Audience, ExportFilters, copy_sql, rows
+from .datasets import DATASETS, ExportFilters, Recipient
+from .queries import copy_sql, rows
 
 CSV = "csv"
 NDJSON = "ndjson"
@@ -87,7 +88,7 @@ def _gather(lines: Iterator[tuple[str, int]], chunk_bytes: int) -> Chunks:
         yield "".join(pending).encode(), count
 
 
-def _python_lines(dataset: str, fmt: str, filters: ExportFilters, audience: Audience) -> Iterator[tuple[str, int]]:
+def _python_lines(dataset: str, fmt: str, filters: ExportFilters, audience: Recipient) -> Iterator[tuple[str, int]]:
     columns = DATASETS[dataset].columns_for(audience)
     names = [c.name for c in columns]
     if fmt == CSV:
@@ -114,12 +115,12 @@ def _json_line(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def python_chunks(dataset: str, fmt: str, filters: ExportFilters, audience: Audience, *, chunk_bytes: int) -> Chunks:
+def python_chunks(dataset: str, fmt: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int) -> Chunks:
     """Any format, from the Python iterator."""
     return _gather(_python_lines(dataset, fmt, filters, audience), chunk_bytes)
 
 
-def copy_chunks(dataset: str, filters: ExportFilters, audience: Audience, *, chunk_bytes: int) -> Chunks:
+def copy_chunks(dataset: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int) -> Chunks:
     """CSV from PostgreSQL's COPY; leaving early cancels the COPY (psycopg does it on exit)."""
     sql, params = copy_sql(dataset, filters, audience)
     connection = connections[export_database()]
@@ -156,7 +157,7 @@ def uses_copy(fmt: str) -> bool:
     return fmt == CSV and connections[export_database()].vendor == "postgresql"
 
 
-def chunks(dataset: str, fmt: str, filters: ExportFilters, audience: Audience, *, chunk_bytes: int) -> Chunks:
+def chunks(dataset: str, fmt: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int) -> Chunks:
     """The export's bytes, by the fastest path this database offers."""
     if uses_copy(fmt):
         return copy_chunks(dataset, filters, audience, chunk_bytes=chunk_bytes)

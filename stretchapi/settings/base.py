@@ -220,7 +220,7 @@ SPECTACULAR_SETTINGS = {
         "MeasurementKindEnum": "sessions.choices.MeasurementKind",
         "UnitEnum": "sessions.choices.Unit",
         "NextStepActionEnum": "sessions.choices.NextStepAction",
-        "AlertKindEnum": "sessions.models.Alert.Kind",
+        "AlertKindEnum": "sessions.choices.AlertKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from sessions import services
 from sessions.models import Alert, StretchSession, User
+from sessions.trainers import services
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
 

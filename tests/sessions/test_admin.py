@@ -6,8 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from sessions import services
+from sessions import access
 from sessions.models import Alert, DeviceToken, StretchSession, User
+from sessions.trainers import services
 from tests.admin_forms import unchanged_change_form
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
@@ -442,7 +443,7 @@ def linked(client_user, trainer):
     """A consent link made by invitation, a flagged session (one alert), and a trainer's read of it."""
     link = services.invitation_accept(client=client_user, code=services.invitation_create(trainer=trainer).code)
     upload_session(client_user)
-    services.access_record(trainer=trainer, client=client_user, resource="sessions", path="/somewhere/")
+    access.log_access(trainer=trainer, client_ids=[client_user.pk], resource="sessions", path="/somewhere/")
     return link
 
 

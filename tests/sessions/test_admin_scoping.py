@@ -9,8 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Exercise
-from sessions import services
+from sessions.alerts.services import alert_acknowledge
+from sessions.logbook.services import session_delete
 from sessions.models import AccessLogEntry, Alert, Program, StretchSession, User
+from sessions.programs.services import program_assign
+from sessions.trainers.services import invitation_accept, invitation_create, trainer_link_end
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
 
@@ -22,8 +25,8 @@ CLIENT_B = "client-b@example.com"
 
 
 def consent(trainer: User, client: User):
-    invitation = services.invitation_create(trainer=trainer)
-    return services.invitation_accept(client=client, code=invitation.code)
+    invitation = invitation_create(trainer=trainer)
+    return invitation_accept(client=client, code=invitation.code)
 
 
 def upload_session(client: User, *, stop_events: int = 1) -> StretchSession:
@@ -41,7 +44,7 @@ def assign_program(trainer: User, client: User) -> Program:
         Exercise.objects.get(slug="assisted-lying-hamstring-stretch"),
         Exercise.objects.get(slug="leg-swings"),
     )
-    return services.program_assign(
+    return program_assign(
         trainer=trainer,
         client=client,
         sessions_per_week=3,
@@ -172,7 +175,7 @@ def test_a_trainers_session_list_holds_only_their_clients_sessions(world, as_tra
 
 
 def test_a_trainers_session_list_leaves_out_deleted_sessions(world, as_trainer_a):
-    services.session_delete(session=world.session_a, if_match="*")
+    session_delete(session=world.session_a, if_match="*")
 
     response = as_trainer_a.get(CHANGELISTS["stretchsession"])
 
@@ -309,7 +312,7 @@ def test_the_sessions_app_page_lists_only_the_trainers_models(as_trainer_a):
 
 
 def test_after_the_client_ends_the_link_the_trainer_sees_nothing_of_them(world, as_trainer_a):
-    services.trainer_link_end(link=world.link_a)
+    trainer_link_end(link=world.link_a)
 
     lists = {model: shown(as_trainer_a.get(url)) for model, url in CHANGELISTS.items()}
     pages = [
@@ -342,7 +345,7 @@ def test_the_acknowledge_action_acknowledges_only_the_trainers_clients_alerts(wo
 
 
 def test_the_alert_list_filters_by_kind_and_acknowledgement(world, as_trainer_a):
-    services.alert_acknowledge(alert=world.alert_a, by=world.trainer_a, note="")
+    alert_acknowledge(alert=world.alert_a, by=world.trainer_a, note="")
 
     acknowledged = as_trainer_a.get(CHANGELISTS["alert"], {"acknowledged": "yes", "kind__exact": "stop_event"})
     open_ = as_trainer_a.get(CHANGELISTS["alert"], {"acknowledged": "no"})
@@ -368,7 +371,7 @@ def test_the_alert_page_offers_a_note_and_saving_it_acknowledges_the_alert(world
 
 
 def test_an_acknowledged_alert_is_read_only_and_keeps_the_first_acknowledgement(world, as_trainer_a):
-    services.alert_acknowledge(alert=world.alert_a, by=world.trainer_a, note="Seen.")
+    alert_acknowledge(alert=world.alert_a, by=world.trainer_a, note="Seen.")
     url = change_url("alert", world.alert_a.pk)
 
     page = as_trainer_a.get(url)

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
+from sessions.accounts.services import token_issue
 from sessions.models import Hold, IdempotencyRecord, StretchSession, User
-from sessions.services import token_issue
 from tests.sessions.payloads import session_payload
 
 pytestmark = pytest.mark.skipif(

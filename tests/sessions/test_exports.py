@@ -14,6 +14,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from sessions.choices import ExportStatus
 from sessions.exports import pseudonyms, streams
 from sessions.exports.datasets import ANALYST, DATASETS, ExportFilters, trainer_audience
 from sessions.exports.services import export_start
@@ -198,7 +199,7 @@ def test_every_dataset_in_every_format(world, dataset, fmt):
         assert len(ndjson(body)) == expected_resources
     record = ExportRecord.objects.get()
     assert (record.dataset, record.format, record.rows, record.bytes, record.status) == (
-        dataset, fmt, expected_rows, len(body), ExportRecord.Status.COMPLETED
+        dataset, fmt, expected_rows, len(body), ExportStatus.COMPLETED
     )  # fmt: skip
 
 

@@ -468,7 +468,7 @@ def test_ending_a_live_session_by_patch(as_client):
 def test_a_hold_is_shown_as_drfs_own_field_by_field_path_shows_it(as_client):
     from rest_framework.serializers import ModelSerializer
 
-    from sessions.api.serializers import HoldSerializer
+    from sessions.api.serializers.logbook import HoldSerializer
 
     body = session_payload(holds=2)
     del body["holds"][1]["started_at"]

@@ -46,9 +46,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.wfc.escalation import EscalatingAuthProvider
 
-from sessions import services
-from sessions.api.serializers import SessionUploadSerializer
+from sessions.accounts.services import token_issue
+from sessions.api.serializers.logbook import SessionUploadSerializer
+from sessions.logbook.services import session_upload
 from sessions.models import Alert, StretchSession, TrainerLink, User
+from sessions.trainers.services import invitation_accept, invitation_create
 from stretchapi.wsgi import application
 from tests.sessions.payloads import session_payload, stop_event
 
@@ -270,7 +272,7 @@ STATEFUL = _stateful_schema()
 def _upload(owner, body: dict) -> None:
     data = SessionUploadSerializer(data=body)
     data.is_valid(raise_exception=True)
-    services.session_upload(owner=owner, data=data.validated_data, content_hash=body["id"])
+    session_upload(owner=owner, data=data.validated_data, content_hash=body["id"])
 
 
 def _build_world() -> None:
@@ -279,15 +281,15 @@ def _build_world() -> None:
     trainer = User.objects.create_user("trainer@example.com", password=PASSWORD, role="trainer")
     staff = User.objects.create_user("staff@example.com", password=PASSWORD, role="staff")
     staff.groups.add(Group.objects.get(name="Catalog editors"))
-    services.invitation_accept(client=client, code=services.invitation_create(trainer=trainer).code)
-    pending = services.invitation_create(trainer=trainer).code
+    invitation_accept(client=client, code=invitation_create(trainer=trainer).code)
+    pending = invitation_create(trainer=trainer).code
     first, second = session_payload(), session_payload()
     second["stop_events"] = [stop_event(second["holds"][0]["started_at"])]
     for owner, body in ((client, first), (client, second), (other, session_payload())):
         _upload(owner, body)
     WORLD.update(
         tokens={
-            name: services.token_issue(user=user, device_name="fuzz")[1]
+            name: token_issue(user=user, device_name="fuzz")[1]
             for name, user in (("client", client), ("other", other), ("trainer", trainer), ("staff", staff))
         },
         slugs=["assisted-lying-hamstring-stretch", "pnf-hamstring-stretch", "leg-swings", "jumping-jacks"],

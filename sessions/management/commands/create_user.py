@@ -13,8 +13,9 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sessions.accounts.services import user_create
 from sessions.choices import Role
-from sessions.services import InvalidData, user_create
+from stretchapi.errors import InvalidData
 
 PASSWORD_ENV = "STRETCHAPI_PASSWORD"  # noqa: S105 (the variable's name, not a password)
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sessions.choices import ExportVia
 from sessions.exports import services
-from sessions.exports.datasets import ANALYST, DATASETS, rows
-from sessions.models import ExportRecord
-from sessions.services import InvalidData
+from sessions.exports.datasets import ANALYST, DATASETS
+from sessions.exports.queries import rows
+from stretchapi.errors import InvalidData
 
 PROGRESS_EVERY_SECONDS = 0.2
 BAR_WIDTH = 30
@@ -72,7 +73,7 @@ class Command(BaseCommand):
         total = rows(dataset, filters, ANALYST).count() if progress else None
         started = time.monotonic()
         run = services.export_start(
-            dataset=dataset, fmt=format, filters=filters, audience=ANALYST, user=None, via=ExportRecord.Via.COMMAND_LINE
+            dataset=dataset, fmt=format, filters=filters, audience=ANALYST, user=None, via=ExportVia.COMMAND_LINE
         )
         if output == "-":
             self._write(run, self._stdout_writer(), progress, total, started)

@@ -1,11 +1,12 @@
-"""Filters of a user's session list."""
+"""Filters of the sessions API's lists: a user's sessions, a trainer's alert feed."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 
-from stretchapi.filters import StrictBooleanFilter, StrictIsoDateTimeFilter
-
-from .models import Hold, StretchSession
+from sessions.choices import AlertKind
+from sessions.models import Alert, Hold, StretchSession
+from sessions.rules.safety import FLAGGED
+from stretchapi.filters import IdFilter, StrictBooleanFilter, StrictChoiceFilter, StrictIsoDateTimeFilter
 
 
 class SessionFilter(filters.FilterSet):
@@ -33,5 +34,15 @@ class SessionFilter(filters.FilterSet):
         return queryset.filter(Exists(Hold.objects.filter(session=OuterRef("pk"), exercise__slug=slug)))
 
     def filter_flagged(self, queryset, name, flagged: bool):
-        condition = Q(has_stop_event=True) | Q(holds_above_target__gt=0) | Q(holds_outside_dose__gt=0)
-        return queryset.filter(condition) if flagged else queryset.exclude(condition)
+        return queryset.filter(FLAGGED) if flagged else queryset.exclude(FLAGGED)
+
+
+class AlertFilter(filters.FilterSet):
+    acknowledged = StrictBooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
+    client = IdFilter(field_name="client_id")
+    kind = StrictChoiceFilter(choices=AlertKind.choices)
+    since = StrictIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+
+    class Meta:
+        model = Alert
+        fields: list[str] = []

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, signing devices in and out (`services`)."""

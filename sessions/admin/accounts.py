@@ -1,0 +1,157 @@
+"""Accounts in the admin: every account for staff; a trainer's consented clients, read-only, as "Clients"."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+
+from sessions import access
+from sessions.access import TRAINER, panel_role
+from sessions.accounts import services
+from sessions.models import DeviceToken, User
+from sessions.trainers import selectors
+
+from .scoping import RoleScopedAdmin
+
+
+def _normalized_email(email: str) -> str:
+    """As the manager and sign-up store it (a database constraint requires lowercase)."""
+    return User.objects.normalize_email(email).lower()
+
+
+class UserCreationForm(DjangoUserCreationForm):
+    """Email, role and a password that passes the validators; trainer and staff accounts may use the admin."""
+
+    class Meta:
+        model = User
+        fields = ("email", "role", "display_name")
+
+    def clean_email(self) -> str:
+        return _normalized_email(self.cleaned_data["email"])
+
+    def save(self, commit: bool = True) -> User:
+        self.instance.is_staff = access.signs_in_to_panel(self.instance.role)
+        return super().save(commit=commit)
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    """A change of role carries the admin sign-in with it (trainers and staff sign in, clients do not),
+    unless the same save sets "staff status" by hand."""
+
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self) -> str:
+        return _normalized_email(self.cleaned_data["email"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "role" in self.changed_data and "is_staff" not in self.changed_data and "role" in cleaned:
+            cleaned["is_staff"] = access.signs_in_to_panel(cleaned["role"])
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(RoleScopedAdmin, DjangoUserAdmin):
+    """Every account, for staff; for a trainer, "Clients": the people who consented, with
+    their activity and open alerts, read-only, and nothing of their account settings."""
+
+    for_trainers = True
+    client_lookup = "pk"
+    form = UserChangeForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("display_name", "role")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "role", "display_name", "password1", "password2")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    list_display = ("email", "display_name", "role", "is_active", "is_staff", "date_joined")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("email", "display_name")
+    ordering = ("email",)
+
+    trainer_fieldsets = ((None, {"fields": ("email", "display_name", "date_joined")}),)
+    trainer_list_display = (
+        "email", "display_name", "last_session_at", "sessions_last_7_days", "sessions_last_28_days", "open_alerts",
+    )  # fmt: skip
+
+    def get_queryset(self, request):
+        if panel_role(request.user) == TRAINER:
+            return selectors.trainer_clients(trainer=request.user)  # scoped by trainer_client_ids
+        return super().get_queryset(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if panel_role(request.user) == TRAINER:
+            return self.trainer_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_list_display(self, request):
+        if panel_role(request.user) == TRAINER:
+            return self.trainer_list_display
+        return super().get_list_display(request)
+
+    def get_list_filter(self, request):
+        return () if panel_role(request.user) == TRAINER else super().get_list_filter(request)
+
+    def changelist_view(self, request, extra_context=None):
+        if panel_role(request.user) == TRAINER:
+            extra_context = {"title": "Your clients", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if panel_role(request.user) == TRAINER:
+            extra_context = {"title": "Client", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # The activity columns of a trainer's client list (annotations of selectors.trainer_clients).
+
+    @admin.display(description="last session", ordering="last_session_at")
+    def last_session_at(self, user: User):
+        return user.last_session_at
+
+    @admin.display(description="sessions, 7 days", ordering="sessions_last_7_days")
+    def sessions_last_7_days(self, user: User) -> int:
+        return user.sessions_last_7_days
+
+    @admin.display(description="sessions, 28 days", ordering="sessions_last_28_days")
+    def sessions_last_28_days(self, user: User) -> int:
+        return user.sessions_last_28_days
+
+    @admin.display(description="open alerts", ordering="open_alerts")
+    def open_alerts(self, user: User) -> int:
+        return user.open_alerts or 0
+
+
+@admin.register(DeviceToken)
+class DeviceTokenAdmin(RoleScopedAdmin):
+    """Signed-in devices, for staff. Read-only: tokens are issued by signing in; deleting one revokes it.
+
+    The digest and the token key are not shown: they add nothing for staff.
+    """
+
+    list_display = ("user", "device_name", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "device_name")
+    fields = ("user", "device_name", "created", "expiry")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj: DeviceToken) -> None:
+        services.token_revoke(token=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for token in queryset:
+            services.token_revoke(token=token)

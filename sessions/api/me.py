@@ -1,0 +1,81 @@
+"""`/me/trainers/`, `/me/access-log/`, `/me/program/`: a client's own view of their trainers and program."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sessions.models import AccessLogEntry, TrainerLink
+from sessions.programs import selectors as program_selectors
+from sessions.trainers import selectors, services
+
+from .pagination import AccessLogPagination
+from .schema import TAG_ME
+from .serializers.programs import ProgramViewSerializer
+from .serializers.trainers import AccessLogEntrySerializer, InvitationAcceptSerializer, TrainerLinkSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="me_trainer_list", summary="The trainers who may see my data", tags=[TAG_ME]),
+    destroy=extend_schema(
+        operation_id="me_trainer_end", summary="End a trainer's access to my data, at once", tags=[TAG_ME]
+    ),
+)
+class MyTrainersViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    serializer_class = TrainerLinkSerializer
+    lookup_value_regex = "[0-9]+"
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TrainerLink.objects.none()
+        return selectors.my_trainers(client=self.request.user)
+
+    @extend_schema(
+        operation_id="me_trainer_accept",
+        summary="Accept a trainer's invitation code",
+        tags=[TAG_ME],
+        request=InvitationAcceptSerializer,
+        responses={201: TrainerLinkSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = InvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.invitation_accept(client=request.user, code=data.validated_data["code"])
+        return Response(TrainerLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: TrainerLink) -> None:
+        services.trainer_link_end(link=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(operation_id="me_access_log", summary="Who read my data, and when", tags=[TAG_ME])
+)
+class MyAccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AccessLogEntrySerializer
+    pagination_class = AccessLogPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AccessLogEntry.objects.none()
+        return selectors.access_log(client=self.request.user)
+
+
+class MyProgramView(GenericAPIView):
+    serializer_class = ProgramViewSerializer
+
+    @extend_schema(
+        operation_id="me_program",
+        summary="My current program: each item's timer plan and next step",
+        tags=[TAG_ME],
+        responses={200: ProgramViewSerializer, 404: None},
+    )
+    def get(self, request: Request) -> Response:
+        program = program_selectors.program_current(client=request.user)
+        if program is None:
+            raise Http404
+        return Response(ProgramViewSerializer(program_selectors.program_view(program=program)).data)

@@ -1,0 +1,129 @@
+"""Serializers of the trainer's side: invitations, consent links, the access log, clients and alerts."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from sessions.models import AccessLogEntry, Alert, TrainerLink, User
+from stretchapi.api.serializers import StrictCharField, StrictSerializer
+
+from .accounts import PersonSerializer
+
+
+class InvitationSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Give it to the client; it works once.")
+    expires_at = serializers.DateTimeField()
+
+
+class InvitationAcceptSerializer(StrictSerializer):
+    code = StrictCharField(max_length=12)
+
+
+class TrainerLinkSerializer(serializers.ModelSerializer):
+    trainer = PersonSerializer()
+
+    class Meta:
+        model = TrainerLink
+        fields = ["id", "trainer", "created_at"]
+        read_only_fields = fields
+
+
+class AccessLogEntrySerializer(serializers.ModelSerializer):
+    trainer = PersonSerializer()
+
+    class Meta:
+        model = AccessLogEntry
+        fields = ["trainer", "resource", "path", "at"]
+        read_only_fields = fields
+
+
+class MainExerciseBalanceSerializer(serializers.Serializer):
+    exercise = serializers.CharField(source="main_exercise")
+    left_held_seconds = serializers.FloatField(source="main_left_held_seconds", allow_null=True)
+    right_held_seconds = serializers.FloatField(source="main_right_held_seconds", allow_null=True)
+    difference = serializers.SerializerMethodField(help_text="Left minus right, mean held seconds over 28 days.")
+
+    def get_difference(self, client) -> float | None:
+        left, right = client.main_left_held_seconds, client.main_right_held_seconds
+        return round(left - right, 1) if left is not None and right is not None else None
+
+
+class TrainerClientSerializer(serializers.ModelSerializer):
+    last_session_at = serializers.DateTimeField(allow_null=True)
+    sessions_last_7_days = serializers.IntegerField()
+    sessions_last_28_days = serializers.IntegerField()
+    target_sessions_per_week = serializers.IntegerField(allow_null=True, help_text="From the current program.")
+    adherence_7_days = serializers.SerializerMethodField(help_text="Sessions in 7 days ÷ the weekly target.")
+    adherence_28_days = serializers.SerializerMethodField(help_text="Sessions in 28 days ÷ four weekly targets.")
+    open_alerts = serializers.SerializerMethodField()
+    main_exercise_balance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "email", "display_name", "last_session_at", "sessions_last_7_days", "sessions_last_28_days",
+            "target_sessions_per_week", "adherence_7_days", "adherence_28_days", "open_alerts",
+            "main_exercise_balance",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_open_alerts(self, client) -> int:
+        return client.open_alerts or 0
+
+    def get_adherence_7_days(self, client) -> float | None:
+        target = client.target_sessions_per_week
+        return round(client.sessions_last_7_days / target, 2) if target else None
+
+    def get_adherence_28_days(self, client) -> float | None:
+        target = client.target_sessions_per_week
+        return round(client.sessions_last_28_days / (4 * target), 2) if target else None
+
+    @extend_schema_field(MainExerciseBalanceSerializer(allow_null=True))
+    def get_main_exercise_balance(self, client):
+        return MainExerciseBalanceSerializer(client).data if client.main_exercise else None
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    client = PersonSerializer()
+    session = serializers.UUIDField(source="session_id")
+    exercise = serializers.SerializerMethodField()
+    side = serializers.SerializerMethodField()
+    intensity = serializers.SerializerMethodField()
+    pain = serializers.SerializerMethodField()
+    stop_sign = serializers.SerializerMethodField()
+    acknowledged_by = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "kind", "client", "session", "occurred_at", "exercise", "side", "intensity", "pain", "stop_sign",
+            "created_at", "acknowledged_at", "acknowledged_by", "note",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _hold(self, alert: Alert):
+        return alert.hold if alert.hold_id else (alert.stop_event.hold if alert.stop_event_id else None)
+
+    def get_exercise(self, alert: Alert) -> str | None:
+        hold = self._hold(alert)
+        return hold.exercise.slug if hold else None
+
+    def get_side(self, alert: Alert) -> str | None:
+        if alert.stop_event_id:
+            return alert.stop_event.side or None
+        return alert.hold.side
+
+    def get_intensity(self, alert: Alert) -> int | None:
+        hold = self._hold(alert)
+        return hold.intensity if hold else None
+
+    def get_pain(self, alert: Alert) -> int | None:
+        return alert.stop_event.pain if alert.stop_event_id else alert.hold.pain
+
+    def get_stop_sign(self, alert: Alert) -> str | None:
+        return alert.stop_event.kind if alert.stop_event_id else None
+
+
+class AlertAcknowledgeSerializer(StrictSerializer):
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000)

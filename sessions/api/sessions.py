@@ -1,0 +1,181 @@
+"""`/sessions/…`: upload, read, sync, edit and delete one's own sessions, and log holds and stop events live."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sessions.logbook import selectors, services
+from sessions.models import StretchSession
+
+from .filters import SessionFilter
+from .idempotency import body_fingerprint, idempotent
+from .pagination import SessionCursorPagination
+from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, TAG_SESSIONS, UUID_REGEX, problem
+from .serializers.logbook import (
+    HoldAppendSerializer,
+    HoldSerializer,
+    SessionUpdateSerializer,
+    SessionUploadSerializer,
+    StopEventAppendSerializer,
+    StopEventSerializer,
+    StretchSessionSerializer,
+)
+
+
+def _append_schema(operation_id: str, noun: str, request_serializer, response_serializer):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=f"Log one {noun} live (idempotent by its id)",
+        tags=[TAG_SESSIONS],
+        request=request_serializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: response_serializer,
+            200: response_serializer,
+            409: problem(f"The {noun} id is already used by different content."),
+            422: problem("The Idempotency-Key was used for another request."),
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="session_list",
+        summary="My sessions, newest first (delta sync with `updated_since`)",
+        tags=[TAG_SESSIONS],
+    ),
+    retrieve=extend_schema(
+        operation_id="session_retrieve",
+        summary="One of my sessions",
+        tags=[TAG_SESSIONS],
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The ETag the client holds; 304 when the session has not changed since.",
+            )
+        ],
+        responses={200: StretchSessionSerializer, 304: problem("Not modified.")},
+    ),
+)
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's own sessions. Another user's session is a 404, whoever asks."""
+
+    serializer_class = StretchSessionSerializer
+    filterset_class = SessionFilter
+    pagination_class = SessionCursorPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # Only a UUID reaches the view; anything else is a 404 from the router, not a failed lookup.
+    lookup_value_regex = UUID_REGEX
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return StretchSession.objects.none()
+        include_deleted = self.action == "list" and "updated_since" in self.request.query_params
+        return selectors.session_list(owner=self.request.user, include_deleted=include_deleted)
+
+    def get_object(self) -> StretchSession:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        session = self.get_object()
+        if session.etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": session.etag})
+        return self._session_response(session)
+
+    def _session_response(self, session: StretchSession, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(session).data, status=status_code, headers={"ETag": session.etag})
+
+    @extend_schema(
+        operation_id="session_upload",
+        summary="Upload a whole session (idempotent by its id)",
+        description=(
+            "Stores the session with its holds, stop events and measurements in one transaction. "
+            "Re-sending the same `id` with the same body is a retry: 200 with the stored session, nothing stored "
+            "twice. The same `id` with a different body is a 409 `session_conflict`; an `id` another user owns "
+            "is a 409 `session_id_taken`."
+        ),
+        tags=[TAG_SESSIONS],
+        request=SessionUploadSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: StretchSessionSerializer,
+            200: StretchSessionSerializer,
+            409: problem("The id is already used by different content or by someone else."),
+            413: problem("The body is too large."),
+            422: problem("The Idempotency-Key was used for another request."),
+        },
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        data = SessionUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session, created = services.session_upload(
+            owner=request.user, data=data.validated_data, content_hash=body_fingerprint(request)
+        )
+        if not created:  # a retry: the session as stored then
+            session = selectors.session_get(owner=request.user, session_id=session.pk)
+        return self._session_response(session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        operation_id="session_update",
+        summary="Change a session's end, outcome or notes",
+        tags=[TAG_SESSIONS],
+        request=SessionUpdateSerializer,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={
+            200: StretchSessionSerializer,
+            412: problem("The session changed since its ETag was read."),
+            428: problem("If-Match is missing."),
+        },
+    )
+    def partial_update(self, request: Request, pk=None) -> Response:
+        session = self.get_object()
+        data = SessionUpdateSerializer(data=request.data, context={"session": session})
+        data.is_valid(raise_exception=True)
+        services.session_update(session=session, if_match=request.headers.get("If-Match"), data=data.validated_data)
+        return self._session_response(selectors.session_get(owner=request.user, session_id=session.pk))
+
+    @extend_schema(
+        operation_id="session_delete",
+        summary="Delete a session (a tombstone stays for sync)",
+        tags=[TAG_SESSIONS],
+        parameters=[IF_MATCH_PARAMETER],
+        responses={
+            204: None,
+            412: problem("The session changed since its ETag was read."),
+            428: problem("If-Match is missing."),
+        },
+    )
+    def destroy(self, request: Request, pk=None) -> Response:
+        services.session_delete(session=self.get_object(), if_match=request.headers.get("If-Match"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _appended(self, row, created: bool, serializer_class) -> Response:
+        return Response(serializer_class(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @_append_schema("session_hold_append", "hold", HoldAppendSerializer, HoldSerializer)
+    @action(detail=True, methods=["post"], url_path="holds", filter_backends=[], pagination_class=None)
+    @idempotent
+    def holds(self, request: Request, pk=None) -> Response:
+        data = HoldAppendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold, created = services.hold_append(session=self.get_object(), data=dict(data.validated_data))
+        return self._appended(hold, created, HoldSerializer)
+
+    @_append_schema("session_stop_event_append", "stop event", StopEventAppendSerializer, StopEventSerializer)
+    @action(detail=True, methods=["post"], url_path="stop-events", filter_backends=[], pagination_class=None)
+    @idempotent
+    def stop_events(self, request: Request, pk=None) -> Response:
+        data = StopEventAppendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event, created = services.stop_event_append(session=self.get_object(), data=dict(data.validated_data))
+        return self._appended(event, created, StopEventSerializer)

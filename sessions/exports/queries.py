@@ -1,0 +1,69 @@
+"""The rows of a dataset: the query the Python paths iterate, and the `COPY` that PostgreSQL runs around it.
+
+Both are built from the column dictionary (`datasets`), so the two paths
+cannot disagree on a column or a filter.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+from django.db.models import QuerySet
+
+from sessions.access import consented_client_ids
+from stretchapi.db_routers import EXPORT_READ
+
+from .datasets import DATASETS, ExportFilters, Recipient
+
+
+def rows(dataset: str, filters: ExportFilters, audience: Recipient) -> QuerySet:
+    """The dataset's rows as a `values_list` queryset, one tuple per row in `columns_for(audience)` order.
+
+    Its reads carry the export hint, so the router sends them to the analytics
+    database when there is one.
+    """
+    spec = DATASETS[dataset]
+    session = spec.session
+    queryset = spec.model._default_manager.db_manager(hints=EXPORT_READ).filter(
+        **{
+            f"{session}deleted_at__isnull": True,
+            f"{session}started_at__gte": filters.since,
+            f"{session}started_at__lt": filters.until,
+        }
+    )
+    if audience.trainer is not None:
+        queryset = queryset.filter(**{f"{session}owner_id__in": consented_client_ids(audience.trainer)})
+    if filters.client is not None:
+        queryset = queryset.filter(**{f"{session}owner_id": filters.client})
+    if filters.trainer is not None:
+        queryset = queryset.filter(**{f"{session}assisting_trainer_id": filters.trainer})
+    if filters.exercise is not None:
+        queryset = queryset.filter(spec.exercise_filter(filters.exercise))
+    columns = spec.columns_for(audience)
+    return queryset.order_by(*spec.order_by).values_list(*(c.expression() for c in columns))
+
+
+def copy_sql(dataset: str, filters: ExportFilters, audience: Recipient, *, using: str | None = None):
+    """`COPY (…) TO STDOUT (FORMAT csv, HEADER)` for the dataset, and its parameters (PostgreSQL only).
+
+    It wraps the query of `rows()` and lets PostgreSQL write every value's text
+    as `Column.text` would, so its output is byte for byte the Python path's.
+    `using` defaults to the alias the router picks for export reads.
+    """
+    queryset = rows(dataset, filters, audience)
+    alias = using or queryset.db
+    if connections[alias].vendor != "postgresql":
+        raise ValueError(f"COPY needs PostgreSQL; database {alias!r} is {connections[alias].vendor}.")
+    inner, inner_params = queryset.query.get_compiler(using=alias).as_sql()
+    columns = DATASETS[dataset].columns_for(audience)
+    select, params = [], []
+    for index, column in enumerate(columns):
+        expression, expression_params = column.sql(f"export_rows.c{index}", audience)
+        select.append(f'{expression} AS "{column.name}"')
+        params.extend(expression_params)
+    names = ", ".join(f"c{index}" for index in range(len(columns)))
+    # Only column names and the ORM's own compiled SQL go into the text; values are parameters.
+    sql = (
+        f"COPY (SELECT {', '.join(select)} FROM ({inner}) AS export_rows({names})) "  # noqa: S608
+        "TO STDOUT (FORMAT csv, HEADER)"
+    )
+    return sql, [*params, *inner_params]

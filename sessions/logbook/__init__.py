@@ -1,0 +1,1 @@
+"""The log of stretching sessions: upload, live appends, edits, deletion (`services`) and reads (`selectors`)."""

@@ -1,0 +1,298 @@
+"""Writes of logged sessions: the whole-session upload, live appends, edits and deletion.
+
+Every write checks its input with the session rules (`sessions.rules`)
+inside its transaction, stores the rows with their safety flags, and raises
+the alerts they call for (`sessions.alerts.services`) in the same
+transaction: a session is never stored without its flags and alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from catalog.models import Exercise, StopSign
+from stretchapi.errors import InvalidData
+from stretchapi.preconditions import require_current
+
+from .. import errors
+from ..alerts.services import alerts_raise
+from ..limits import MAX_HOLDS_PER_SESSION
+from ..models import Hold, Measurement, StopEvent, StretchSession, User
+from ..rules import records, safety
+from ..rules.records import Problems
+from .selectors import session_latest_moment, session_with_rows, without_exercise_json
+
+
+def _refuse(problems: Problems) -> None:
+    if problems:
+        raise InvalidData({path: [pair] for path, pair in problems.items()})
+
+
+def _refuse_live(problems: Problems) -> None:
+    """As `_refuse`, for one row logged live: its fields are named without a prefix."""
+    _refuse({path.lstrip("."): pair for path, pair in problems.items()})
+
+
+def _exercises_by_slug(slugs: set[str]) -> dict[str, Exercise]:
+    """The exercises named by an upload, with their doses: judging a hundred holds then costs no query."""
+    if not slugs:
+        return {}
+    exercises = without_exercise_json(Exercise.objects.filter(slug__in=slugs).prefetch_related("doses"))
+    return {e.slug: e for e in exercises}
+
+
+def _stop_signs_by_slug(slugs: set[str]) -> dict[str, StopSign]:
+    return {s.slug: s for s in StopSign.objects.filter(slug__in=slugs)} if slugs else {}
+
+
+def _assisting_trainer(trainer_id: int | None) -> User | None:
+    if trainer_id is None:
+        return None
+    return User.objects.filter(pk=trainer_id, role="trainer", is_active=True).first()
+
+
+def _require_current(session: StretchSession, if_match: str | None) -> None:
+    require_current(if_match, is_current=lambda tag: tag == session.etag, noun="session", verb="change or delete")
+
+
+def upload_check(*, data: dict[str, Any]) -> dict[str, Any]:
+    """Check an upload against the session rules, resolving its references in place; `InvalidData` if it breaks one."""
+    for key in ("holds", "stop_events", "measurements"):
+        data.setdefault(key, [])
+    trainer = _assisting_trainer(data.get("trainer_id")) if data["assisted_by"] == "trainer" else None
+    problems: Problems = {}
+    records.check_upload(
+        problems,
+        data,
+        trainer=trainer,
+        exercises=_exercises_by_slug({h["exercise"] for h in data["holds"]}),
+        signs=_stop_signs_by_slug({e["kind"] for e in data["stop_events"]}),
+        now=timezone.now(),
+    )
+    _refuse(problems)
+    data.pop("trainer_id", None)
+    data["trainer"] = trainer
+    return data
+
+
+def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, bool]:
+    """Store a whole session at once, or recognise a retry of one already stored.
+
+    Returns the session and whether it was created; a created session carries
+    its rows (`selectors.session_with_rows`). The same id with the same
+    content is a retry (nothing is written); with other content it is a
+    `SessionConflict`; owned by someone else, a `SessionIdTaken` that reveals
+    nothing of it. Concurrent retries race on the primary key: exactly one
+    insert wins and the others become retries.
+    """
+    data = upload_check(data=data)
+    existing = StretchSession.objects.filter(pk=data["id"]).first()
+    if existing is not None:
+        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
+    _refuse_taken_child_ids(data)
+    try:
+        with transaction.atomic():
+            session = _session_create(owner=owner, data=data, content_hash=content_hash)
+    except IntegrityError:
+        existing = StretchSession.objects.filter(pk=data["id"]).first()
+        if existing is None:
+            raise
+        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
+    return session, True
+
+
+def _upload_retry(existing: StretchSession, *, owner: User, content_hash: str) -> StretchSession:
+    if existing.owner_id != owner.pk:
+        raise errors.SessionIdTaken
+    if existing.deleted_at is not None:
+        raise errors.SessionDeleted
+    if existing.content_hash != content_hash:
+        raise errors.SessionConflict
+    return existing
+
+
+def _refuse_taken_child_ids(data: dict[str, Any]) -> None:
+    """Client-chosen ids of holds, stop events and measurements must be new."""
+    for model, key in ((Hold, "holds"), (StopEvent, "stop_events"), (Measurement, "measurements")):
+        ids = [item["id"] for item in data.get(key, []) if item.get("id")]
+        if ids and model.objects.filter(id__in=ids).exists():
+            raise errors.RecordConflict(f"One of the ids in '{key}' is already in use; generate new ids.")
+
+
+def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> StretchSession:
+    now = timezone.now()
+    session = StretchSession(
+        id=data["id"],
+        owner=owner,
+        assisted_by=data["assisted_by"],
+        assisting_trainer=data.get("trainer"),
+        partner_name=data.get("partner_name", ""),
+        started_at=data["started_at"],
+        ended_at=data.get("ended_at"),
+        goal=data["goal"],
+        outcome=data["outcome"],
+        notes=data.get("notes", ""),
+        app_version=data.get("app_version", ""),
+        content_hash=content_hash,
+        updated_at=now,
+    )
+    holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
+    stop_events = [
+        _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
+        for event in data.get("stop_events", [])
+    ]
+    measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
+    _flags_store(session, safety.session_flags(holds=holds, stop_events=stop_events))  # known before any write
+    session.save(force_insert=True)
+    Hold.objects.bulk_create(holds)
+    StopEvent.objects.bulk_create(stop_events)
+    Measurement.objects.bulk_create(measurements)
+    alerts_raise(session, holds=holds, stop_events=stop_events)
+    return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
+
+
+def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) -> Hold:
+    """A hold with its safety flags, judged by the rules against its exercise and the session's goal.
+
+    `data["exercise"]` must carry its doses (prefetched) so that judging a
+    hundred holds costs no query.
+    """
+    exercise: Exercise = data["exercise"]
+    dose = safety.dose_for(exercise, session.goal)
+    fields = {k: v for k, v in data.items() if k != "id" or v is not None}
+    hold = Hold(session=session, position=position, **fields)
+    hold.above_target = safety.hold_above_target(exercise=exercise, dose=dose, intensity=hold.intensity)
+    hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds)
+    return hold
+
+
+def _stop_event_build(session: StretchSession, data: dict[str, Any], hold: Hold | None) -> StopEvent:
+    fields = {k: v for k, v in data.items() if k not in ("hold_index", "kind") and (k != "id" or v is not None)}
+    return StopEvent(session=session, hold=hold, stop_sign=data["kind"], **fields)
+
+
+def _flags_store(session: StretchSession, flags: safety.SessionFlags) -> None:
+    session.has_stop_event = flags.has_stop_event
+    session.holds_above_target = flags.holds_above_target
+    session.holds_outside_dose = flags.holds_outside_dose
+    session.max_pain = flags.max_pain
+
+
+def _session_flags_refresh(session: StretchSession) -> None:
+    """Recompute the session's safety flags from all its stored rows, by the same rule as at upload."""
+    holds = session.holds.only("above_target", "outside_dose", "pain")
+    _flags_store(session, safety.session_flags(holds=holds, stop_events=session.stop_events.only("pain")))
+    session.version += 1
+    session.updated_at = timezone.now()
+    session.save(
+        update_fields=[
+            "holds_above_target",
+            "holds_outside_dose",
+            "has_stop_event",
+            "max_pain",
+            "version",
+            "updated_at",
+        ]
+    )
+
+
+def _locked(session: StretchSession) -> StretchSession:
+    """The session row, locked until the end of the transaction (serialises appends and edits)."""
+    return StretchSession.objects.select_for_update().get(pk=session.pk)
+
+
+@transaction.atomic
+def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold, bool]:
+    """Log one hold live. Retrying with the same id returns the stored hold; other content is a conflict."""
+    session = _locked(session)
+    problems: Problems = {}
+    now = timezone.now()
+    window = records.session_window(session.started_at, session.ended_at, now)
+    records.check_hold(problems, "", data, _exercises_by_slug({data["exercise"]}), window, now)
+    _refuse_live(problems)
+    existing = Hold.objects.filter(pk=data["id"]).first()
+    if existing is not None:
+        if existing.session_id != session.pk or not _same_fields(existing, data, exclude={"id"}):
+            raise errors.RecordConflict("A hold with this id already exists with different content.")
+        return existing, False
+    last = session.holds.aggregate(last=Max("position"), count=Count("id"))
+    if last["count"] >= MAX_HOLDS_PER_SESSION:
+        raise errors.HoldLimitReached
+    position = (last["last"] or 0) + 1
+    hold = _hold_build(session, position, data)
+    hold.save(force_insert=True)
+    alerts_raise(session, holds=[hold], stop_events=[])
+    _session_flags_refresh(session)
+    return hold, True
+
+
+@transaction.atomic
+def stop_event_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[StopEvent, bool]:
+    """Log one stop event live; idempotent by its id like `hold_append`. `data["hold"]` is the id of the
+    hold it stopped, if any, in this session."""
+    session = _locked(session)
+    problems: Problems = {}
+    now = timezone.now()
+    window = records.session_window(session.started_at, session.ended_at, now)
+    records.check_stop_event(problems, "", data, _stop_signs_by_slug({data["kind"]}), window, now)
+    hold_id = data.pop("hold", None)
+    data["hold"] = None
+    if hold_id is not None:
+        data["hold"] = session.holds.filter(pk=hold_id).first()
+        if data["hold"] is None:
+            records.refuse(problems, ".hold", "No hold with this id in this session.")
+    _refuse_live(problems)
+    existing = StopEvent.objects.filter(pk=data["id"]).first()
+    if existing is not None:
+        same = existing.session_id == session.pk and existing.stop_sign == data["kind"]
+        if not same or not _same_fields(existing, data, exclude={"id", "kind"}):
+            raise errors.RecordConflict("A stop event with this id already exists with different content.")
+        return existing, False
+    event = StopEvent(session=session, stop_sign=data["kind"], **{k: v for k, v in data.items() if k != "kind"})
+    event.save(force_insert=True)
+    alerts_raise(session, holds=[], stop_events=[event])
+    _session_flags_refresh(session)
+    return event, True
+
+
+def _same_fields(instance, data: dict[str, Any], *, exclude: set[str]) -> bool:
+    return all(getattr(instance, key) == value for key, value in data.items() if key not in exclude)
+
+
+@transaction.atomic
+def session_update(*, session: StretchSession, if_match: str | None, data: dict[str, Any]) -> StretchSession:
+    """Change a session's own fields (not its holds) when the client holds its current ETag."""
+    session = _locked(session)
+    _require_current(session, if_match)
+    if data.get("ended_at") is not None:
+        problems: Problems = {}
+        records.check_new_end(
+            problems,
+            ended_at=data["ended_at"],
+            started_at=session.started_at,
+            latest_row_at=session_latest_moment(session),
+            now=timezone.now(),
+        )
+        _refuse(problems)
+    for key, value in data.items():
+        setattr(session, key, value)
+    session.version += 1
+    session.updated_at = timezone.now()
+    session.save(update_fields=[*data, "version", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: StretchSession, if_match: str | None) -> None:
+    """Delete a session, keeping a tombstone so that the user's other devices learn of it."""
+    session = _locked(session)
+    _require_current(session, if_match)
+    now = timezone.now()
+    session.deleted_at = now
+    session.updated_at = now
+    session.version += 1
+    session.save(update_fields=["deleted_at", "updated_at", "version"])

@@ -1,0 +1,34 @@
+"""The app's models, one module per concept; import them from here.
+
+- `accounts`: `User` (client, trainer or staff) and `DeviceToken` (one signed-in device).
+- `logged`: `StretchSession` and its rows `Hold`, `StopEvent`, `Measurement`.
+- `trainers`: `TrainerInvitation`, `TrainerLink` (consent), `AccessLogEntry`, `Alert`.
+- `programs`: `Program`, `ProgramItem`.
+- `exports`: `ExportRecord`.
+- `idempotency`: `IdempotencyRecord` (the first answer to a keyed POST).
+"""
+
+from .accounts import DeviceToken, User, UserManager
+from .exports import ExportRecord
+from .idempotency import IdempotencyRecord
+from .logged import Hold, Measurement, StopEvent, StretchSession
+from .programs import Program, ProgramItem
+from .trainers import AccessLogEntry, Alert, TrainerInvitation, TrainerLink
+
+__all__ = [
+    "AccessLogEntry",
+    "Alert",
+    "DeviceToken",
+    "ExportRecord",
+    "Hold",
+    "IdempotencyRecord",
+    "Measurement",
+    "Program",
+    "ProgramItem",
+    "StopEvent",
+    "StretchSession",
+    "TrainerInvitation",
+    "TrainerLink",
+    "User",
+    "UserManager",
+]

@@ -1,0 +1,1 @@
+"""Programs: assigning one (`services`), following one and the trainer's list (`selectors`)."""

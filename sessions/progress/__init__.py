@@ -1,0 +1,1 @@
+"""Progress: an exercise's history per side, balance and next step (`selectors`)."""

@@ -1,0 +1,22 @@
+"""Every threshold of the session rules, named once, with where it comes from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+# Our choice: phones' clocks drift; a moment up to five minutes ahead of the server is not "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+# Our choice: a hold or stop event may be stamped up to five minutes outside its session's start and end.
+WINDOW_TOLERANCE = timedelta(minutes=5)
+# Our choice: nobody logged a session with this app before 2000; refusing earlier times keeps the
+# checks' arithmetic (minus the tolerance above) away from the year-1 edge of Python's datetime.
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+# Clinical convention: on the 0–10 numeric pain rating scale, 7 and above is severe pain.
+HIGH_PAIN = 7
+
+# The catalog's progression principle (longer holds before more intensity), in steps of five
+# seconds: our choice, the smallest change a phone timer and a person notice.
+HOLD_STEP_SECONDS = 5
+# Our choice: a stop event freezes progression for a week unless a clean session follows it.
+FREEZE_WINDOW = timedelta(days=7)
