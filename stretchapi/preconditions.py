@@ -14,7 +14,9 @@ from django.utils.http import parse_etags
 from .errors import PreconditionRequired, StaleWrite
 
 
-def require_current(if_match: str | None, *, is_current: Callable[[str], bool], noun: str, verb: str = "change") -> None:
+def require_current(
+    if_match: str | None, *, is_current: Callable[[str], bool], noun: str, verb: str = "change"
+) -> None:
     """Refuse a write whose `If-Match` is missing (428) or names no current version of the `noun` (412).
 
     `*` matches any current version; otherwise any listed tag for which

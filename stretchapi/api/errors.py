@@ -6,8 +6,21 @@ Every error leaves as `application/problem+json`:
      "status": 400, "detail": "…", "code": "validation_error", "instance": "/api/v1/…",
      "errors": [{"field": "holds[3].intensity", "code": "max_value", "message": "…"}]}
 
-`code` is stable: mobile clients switch on it. Domain errors subclass
-`ApiError` and set their own `status_code`, `default_code` and title.
+`code` is stable: mobile clients switch on it.
+
+`problem_exception_handler` is the one place errors become problems:
+
+- the domain's errors (`stretchapi/errors.py`), which know nothing of DRF:
+  `InvalidData` is the same 400 `validation_error` a serializer's
+  `ValidationError` gives, one `errors` entry per `FieldProblem`; any other
+  `DomainError` leaves with its own `status`, `code`, `title`, `detail` and
+  `extra` members;
+- DRF's `APIException`s, and `ApiError`, the few errors only the API knows
+  (`RequestTooLarge`, `DatabaseUnavailable`, `StatementTimeout`);
+- Django's 404, 403 and oversized bodies, and a database that cannot be
+  reached or timed out (503 with Retry-After).
+
+Anything else is a bug and is left to Django's 500 handling.
 """
 
 from __future__ import annotations
@@ -23,7 +36,10 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
+
+from stretchapi.errors import DomainError, InvalidData
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +71,7 @@ class ProblemJSONRenderer(JSONRenderer):
 
 
 class ApiError(exceptions.APIException):
-    """Base of the service's typed domain errors.
+    """Base of the errors only the API raises (the domain's are `stretchapi.errors.DomainError`).
 
     Subclasses set `status_code`, `default_code` (the stable machine code),
     `title` and `default_detail`; `extra` adds members to the problem document.
@@ -149,6 +165,25 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str | None]]
     return out
 
 
+def validation_error(exc: InvalidData) -> exceptions.ValidationError:
+    """The domain's refused input as DRF's `ValidationError`: each problem under its field path, in order."""
+    return exceptions.ValidationError(
+        {
+            field or api_settings.NON_FIELD_ERRORS_KEY: [
+                exceptions.ErrorDetail(message, code=code) for code, message in problems
+            ]
+            for field, problems in exc.errors.items()
+        }
+    )
+
+
+def _domain_problem(exc: DomainError, request) -> dict[str, Any]:
+    instance = request.get_full_path() if request is not None else None
+    body = problem(exc.status, exc.code, str(exc.detail), title=exc.title, instance=instance)
+    body.update(exc.extra)
+    return body
+
+
 def _problem_for(exc: exceptions.APIException, request) -> dict[str, Any]:
     status = exc.status_code
     instance = request.get_full_path() if request is not None else None
@@ -169,7 +204,9 @@ def _problem_for(exc: exceptions.APIException, request) -> dict[str, Any]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every handled error becomes a problem document."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, InvalidData):
+        exc = validation_error(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
@@ -179,7 +216,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = StatementTimeout()
     elif isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         exc = database_unavailable(exc, context.get("request"))
-    if not isinstance(exc, exceptions.APIException):
+    if not isinstance(exc, exceptions.APIException | DomainError):
         return None  # a bug: let it reach Django's 500 handling (and the middleware)
 
     request = context.get("request")
@@ -199,6 +236,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         request.accepted_renderer = ProblemJSONRenderer()
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
     set_rollback()
+    if isinstance(exc, DomainError):
+        return Response(_domain_problem(exc, request), status=exc.status, headers=headers)
     return Response(_problem_for(exc, request), status=exc.status_code, headers=headers)
 
 
