@@ -22,7 +22,7 @@ from stretchapi.api.conditional import VersionETagMixin
 from stretchapi.filters import StrictOrderingFilter
 
 from . import serializers
-from .middleware import VERSION_ENVIRON_KEY
+from .front_cache import VERSION_ENVIRON_KEY
 from .permissions import CanEditCatalog, CanReadCatalogHistory
 
 SLUG_REGEX = r"[a-z0-9]+(?:-[a-z0-9]+)*"
