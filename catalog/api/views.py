@@ -14,12 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import selectors, services
-from catalog.filters import ExerciseFilter
 from catalog.models import Exercise
 from stretchapi.api.conditional import VersionETagMixin
 from stretchapi.filters import StrictOrderingFilter
 
 from . import serializers
+from .filters import ExerciseFilter
 from .front_cache import VERSION_ENVIRON_KEY
 from .permissions import CanEditCatalog, CanReadCatalogHistory
 
