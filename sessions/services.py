@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
+from stretchapi.preconditions import require_current
 
 from . import errors
 from .choices import Role
@@ -313,11 +314,7 @@ def _same_fields(instance, data: dict[str, Any], *, exclude: set[str]) -> bool:
 
 
 def _check_if_match(session: StretchSession, if_match: str | None) -> None:
-    if not if_match:
-        raise errors.PreconditionRequired
-    tags = [tag.strip() for tag in if_match.split(",")]
-    if session.etag not in tags and "*" not in tags:
-        raise errors.StaleWrite
+    require_current(if_match, is_current=lambda tag: tag == session.etag, noun="session", verb="change or delete")
 
 
 @transaction.atomic
