@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from stretchapi.errors import FieldProblem, InvalidData
 
 from . import choices
 from .models import (
@@ -61,17 +63,21 @@ class Problem:
         return f"{self.where}: field '{self.field}': {self.message}"
 
 
-class ContentError(Exception):
-    """Content that cannot be stored; `problems` says where and why, one line each.
+class ContentError(InvalidData):
+    """Content that cannot be stored: the domain's `InvalidData`, which also says where each problem was found.
 
-    `issues` holds the same problems as `Problem`s, whose `field` is a path such
-    as `doses[0].hold_seconds`: the API turns them into its `errors` list.
+    `issues` are the `Problem`s (where, field, code, message) the loader and
+    the admin show; `lines` the same, one string each (`str(exc)` joins them);
+    `problems` the same as `FieldProblem`s, whose `field` is a path such as
+    `doses[0].hold_seconds`: the API turns them into its `errors` list.
     """
 
-    def __init__(self, issues: list[Problem]):
-        self.issues = issues
-        self.problems = [str(issue) for issue in issues]
-        super().__init__("\n".join(self.problems))
+    def __init__(self, issues: Iterable[Problem]):
+        self.issues = list(issues)
+        self.lines = [str(issue) for issue in self.issues]
+        super().__init__(FieldProblem(issue.field, issue.code, issue.message) for issue in self.issues)
+        self.detail = "\n".join(self.lines)
+        self.args = (self.detail,)
 
 
 @dataclass

@@ -16,7 +16,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.http import parse_etags
+
+from stretchapi.preconditions import require_current
 
 from . import choices
 from .content import (
@@ -28,7 +29,6 @@ from .content import (
     merge_patch,
     read_catalog,
 )
-from .errors import PreconditionRequired, StaleWrite
 from .models import (
     BodyRegion,
     CatalogVersion,
@@ -260,16 +260,10 @@ def _check_if_match(exercise: Exercise, if_match: str | None) -> None:
     Any strong ETag that carries the exercise's tag (`Exercise.tag`) matches,
     whatever else it says: the detail ETag also carries the catalog version,
     and a change elsewhere in the catalog does not make an edit of this
-    exercise stale.
+    exercise stale. `*` matches whatever the version.
     """
-    if not if_match or not if_match.strip():
-        raise PreconditionRequired
-    tags = parse_etags(if_match)
-    if tags == ["*"]:
-        return
     mine = re.compile(rf"(?<![\w-]){re.escape(exercise.tag)}(?!\w)")
-    if not any(tag.startswith('"') and mine.search(tag) for tag in tags):
-        raise StaleWrite
+    require_current(if_match, is_current=lambda tag: tag.startswith('"') and bool(mine.search(tag)), noun="exercise")
 
 
 def _check_new_content(

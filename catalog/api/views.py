@@ -6,23 +6,21 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from catalog import selectors, services
-from catalog.content import ContentError
-from catalog.filters import ExerciseFilter
 from catalog.models import Exercise
 from stretchapi.api.conditional import VersionETagMixin
 from stretchapi.filters import StrictOrderingFilter
 
 from . import serializers
-from .middleware import VERSION_ENVIRON_KEY
+from .filters import ExerciseFilter
+from .front_cache import VERSION_ENVIRON_KEY
 from .permissions import CanEditCatalog, CanReadCatalogHistory
 
 SLUG_REGEX = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -47,15 +45,6 @@ ETAG_HEADER = OpenApiParameter(
     description="The exercise's new ETag: send it in If-Match to change the exercise again.",
 )
 FORBIDDEN = OpenApiResponse(description="Signed in without the 'Can edit the catalog' permission.")
-
-
-def as_validation_error(exc: ContentError) -> exceptions.ValidationError:
-    """Content problems as the API's 400, each under its field path (`doses[0].hold_seconds`)."""
-    detail: dict[str, list[exceptions.ErrorDetail]] = {}
-    for issue in exc.issues:
-        field = issue.field or api_settings.NON_FIELD_ERRORS_KEY
-        detail.setdefault(field, []).append(exceptions.ErrorDetail(issue.message, code=issue.code))
-    return exceptions.ValidationError(detail)
 
 
 class CatalogViewMixin(VersionETagMixin):
@@ -176,10 +165,7 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def create(self, request: Request) -> Response:
         body = serializers.ExerciseWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            exercise = services.exercise_create(content=body.validated_data, by=request.user)
-        except ContentError as exc:
-            raise as_validation_error(exc) from exc
+        exercise = services.exercise_create(content=body.validated_data, by=request.user)
         return self._written(request, exercise, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -205,15 +191,12 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         exercise = self.get_object()
         body = serializers.ExerciseWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        try:
-            exercise = services.exercise_update(
-                exercise=exercise,
-                changes=body.validated_data,
-                if_match=request.headers.get("If-Match"),
-                by=request.user,
-            )
-        except ContentError as exc:
-            raise as_validation_error(exc) from exc
+        exercise = services.exercise_update(
+            exercise=exercise,
+            changes=body.validated_data,
+            if_match=request.headers.get("If-Match"),
+            by=request.user,
+        )
         return self._written(request, exercise)
 
     @extend_schema(

@@ -13,7 +13,7 @@ there — a 304 or the stored bytes — without running the handler: an answer
 only gets there once it was a 200, so a cached URL cannot hide an error. When
 the version moves, every key moves with it; old entries are never read again
 and leave as the cache culls them. A WSGI layer in front of Django answers
-anonymous repeats from there too (catalog/api/middleware.py).
+anonymous repeats from there too (catalog/api/front_cache.py).
 """
 
 from __future__ import annotations

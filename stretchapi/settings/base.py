@@ -53,6 +53,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "stretchapi.urls"
 WSGI_APPLICATION = "stretchapi.wsgi.application"
+# WSGI apps that wrap Django in stretchapi/wsgi.py, innermost first: each is
+# called with the application it wraps. Anonymous catalog reads the stack
+# answered before are answered in front of it.
+WSGI_WRAPPERS = ["catalog.api.front_cache.CatalogCacheApp"]
 
 TEMPLATES = [
     {

@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from django.http import HttpResponseBase
 from django.test import RequestFactory
 
-from catalog.api.middleware import CatalogCacheApp
+from catalog.api.front_cache import CatalogCacheApp
 from catalog.models import CatalogVersion, Exercise
 from catalog.selectors import VERSION_KEY
 from stretchapi.wsgi import application, django_application
@@ -162,7 +162,7 @@ def test_an_error_is_not_kept(api_client, django_assert_num_queries):
     assert again["Content-Type"] == "application/problem+json"
 
 
-# In front of Django: catalog/api/middleware.py, as gunicorn calls it -------------------------
+# In front of Django: catalog/api/front_cache.py, as gunicorn calls it ------------------------
 
 
 @dataclass
@@ -350,7 +350,7 @@ class FailingEntries:
 def test_a_failing_cache_in_front_of_django_leaves_the_request_to_the_stack(monkeypatch, caplog):
     expected = wsgi_get(LIST)
     failing = FailingEntries(caches["catalog"])
-    monkeypatch.setattr("catalog.api.middleware.caches", {"catalog": failing})
+    monkeypatch.setattr("catalog.api.front_cache.caches", {"catalog": failing})
 
     first = wsgi_get(LIST)
     again = wsgi_get(LIST, HTTP_IF_NONE_MATCH=expected.headers["ETag"])

@@ -14,6 +14,7 @@ from catalog.content import ContentError, canonical_content, check_exercise, mer
 from catalog.models import BodyRegion, Exercise, Muscle, StopSign
 from catalog.selectors import catalog_version_number, catalog_vocabularies, exercise_as_content, exercise_detail
 from catalog.services import catalog_version_bump
+from stretchapi.errors import FieldProblem, InvalidData
 from tests.admin_forms import unchanged_change_form
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload
@@ -833,9 +834,23 @@ def test_check_exercise_reports_field_paths_on_a_plain_dict():
         ("steps[1].phase", "invalid_choice"),
         ("doses[0].hold_seconds", "min_above_max"),
     ]
-    assert raised.value.problems[1] == (
+    assert raised.value.lines[1] == (
         "exercise 'test': field 'doses[0].hold_seconds': min (40) must not be greater than max (20)"
     )
+
+
+def test_content_error_is_the_domains_invalid_data_with_each_field_problem():
+    body = exercise_body()
+    body["doses"][0]["hold_seconds"] = {"min": 40, "max": 20}
+
+    with pytest.raises(InvalidData) as raised:
+        check_exercise(body, catalog_vocabularies(), "exercise 'test'", exercises={"lying-hamstring-stretch"})
+
+    assert isinstance(raised.value, ContentError)
+    assert raised.value.problems == [
+        FieldProblem("doses[0].hold_seconds", "min_above_max", "min (40) must not be greater than max (20)")
+    ]
+    assert str(raised.value) == "\n".join(raised.value.lines)
 
 
 def test_merge_patch_follows_rfc_7396():

@@ -3,8 +3,11 @@
 import pytest
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from sessions.models import IdempotencyRecord, StretchSession
+from stretchapi.api.errors import problem_exception_handler
+from stretchapi.errors import DomainError, FieldProblem, InvalidData
 from tests.sessions.payloads import session_payload
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +80,52 @@ def test_500_is_a_problem_without_internals(path):
     body = assert_problem(response, 500, "server_error")
     assert "a bug" not in response.content.decode()
     assert body["instance"] == path
+
+
+# The domain's errors, which know no DRF, leave through the same handler ------------
+
+
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+    title = "Gone."
+    default_detail = "It went."
+
+
+def test_a_domain_error_is_a_problem_with_its_own_status_code_title_detail_and_extra():
+    response = problem_exception_handler(Gone(extra={"since": 2024}), {})
+
+    assert response.status_code == 410
+    assert response.data == {
+        "type": "urn:stretchapi:problem:gone",
+        "title": "Gone.",
+        "status": 410,
+        "detail": "It went.",
+        "code": "gone",
+        "instance": None,
+        "since": 2024,
+    }
+
+
+def test_invalid_data_is_the_validation_problem_a_serializer_gives():
+    refused = InvalidData(
+        [FieldProblem("holds[3].intensity", "max_value", "Too high."), FieldProblem(None, "x", "No.")]
+    )
+    serializer = ValidationError(
+        {
+            "holds": {3: {"intensity": [ErrorDetail("Too high.", code="max_value")]}},
+            "non_field_errors": [ErrorDetail("No.", code="x")],
+        }
+    )
+
+    response = problem_exception_handler(refused, {})
+
+    assert response.status_code == 400
+    assert response.data == problem_exception_handler(serializer, {}).data
+    assert response.data["errors"] == [
+        {"field": "holds[3].intensity", "code": "max_value", "message": "Too high."},
+        {"field": None, "code": "x", "message": "No."},
+    ]
 
 
 def test_errors_outside_the_api_stay_html(client):

@@ -21,9 +21,9 @@ class Command(BaseCommand):
         try:
             report = catalog_load(data_dir=data_dir, force=force)
         except ContentError as exc:
-            lines = "\n".join(f"  - {p}" for p in exc.problems)
+            lines = "\n".join(f"  - {p}" for p in exc.lines)
             raise CommandError(
-                f"Catalog not loaded; the database is unchanged. {len(exc.problems)} problem(s):\n{lines}"
+                f"Catalog not loaded; the database is unchanged. {len(exc.lines)} problem(s):\n{lines}"
             ) from exc
         for change in report.vocabulary_changes:
             self.stdout.write(f"  {change}")

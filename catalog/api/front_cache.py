@@ -1,6 +1,6 @@
 """Anonymous catalog reads answered from the catalog cache in front of Django.
 
-`CatalogCacheApp` wraps the WSGI application (stretchapi/wsgi.py). The
+`CatalogCacheApp` wraps the WSGI application (`WSGI_WRAPPERS`, stretchapi/wsgi.py). The
 catalog views keep each 200 JSON answer under the catalog version, the URL
 and the Accept header (stretchapi/api/conditional.py); once the whole stack
 has answered an anonymous GET that way, this layer keeps the answer with its

@@ -1,4 +1,4 @@
-"""Filters of the exercise list, shared by the API and the admin."""
+"""Filters of the exercise list (a django-filter `FilterSet`, with its OpenAPI types)."""
 
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
@@ -6,10 +6,18 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from catalog import choices
+from catalog.models import (
+    BodyRegion,
+    Dose,
+    Equipment,
+    Exercise,
+    ExerciseEquipment,
+    ExerciseMuscle,
+    ExerciseUseCase,
+    Muscle,
+)
 from stretchapi.filters import StrictChoiceFilter
-
-from . import choices
-from .models import BodyRegion, Dose, Equipment, Exercise, ExerciseEquipment, ExerciseMuscle, ExerciseUseCase, Muscle
 
 
 class SlugListField(forms.CharField):
