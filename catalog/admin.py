@@ -160,7 +160,10 @@ class ExerciseAdmin(EditorExerciseAccess, CatalogVersionAdminMixin, SimpleHistor
             "Classification",
             {"fields": ["difficulty", "position", "technique", "assistance", "laterality", "body_region"]},
         ),
-        ("Intensity and progression", {"fields": ["target_intensity_min", "target_intensity_max", "progression_rule"]}),
+        (
+            "Intensity and progression",
+            {"fields": ["target_intensity_min", "target_intensity_max", "progression_rule", "progress_by_intensity"]},
+        ),
         ("Safety", {"fields": ["stop_signs", "contraindications"]}),
         ("Timer and sources", {"fields": ["cues", "sources", "assumptions"]}),
         ("Retirement", {"fields": ["retired_at"]}),
@@ -246,7 +249,14 @@ class MuscleAdmin(VocabularyAdmin):
 
 admin.site.register(models.BodyRegion, VocabularyAdmin)
 admin.site.register(models.Equipment, VocabularyAdmin)
-admin.site.register(models.StopSign, VocabularyAdmin)
+
+
+@admin.register(models.StopSign)
+class StopSignAdmin(VocabularyAdmin):
+    list_display = ["name", "slug", "severity"]
+    list_filter = ["severity"]
+
+
 admin.site.register(models.Contraindication, VocabularyAdmin)
 
 admin.site.site_header = "StretchAPI administration"

@@ -60,6 +60,13 @@ class UseCase(models.TextChoices):
     FLEXIBILITY = "flexibility", "Flexibility"
 
 
+class StopSeverity(models.TextChoices):
+    """What a stop sign asks of the pair: end the stretch at once, or ease off and watch."""
+
+    STOP = "stop", "Stop now"
+    CAUTION = "caution", "Ease off and watch"
+
+
 class StepPhase(models.TextChoices):
     SETUP = "setup", "Setup"
     EXECUTION = "execution", "Execution"

@@ -27,7 +27,7 @@ import yaml
 
 from stretchapi.errors import FieldProblem, InvalidData
 
-from . import choices
+from . import choices, rules
 from .models import (
     HOLD_SECONDS,
     HOLDS_PER_SIDE,
@@ -44,6 +44,7 @@ from .models import (
 
 FORMAT_VERSION = 1
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+CATALOG_FILE = "catalog.yaml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PHASE_ORDER = [choices.StepPhase.SETUP, choices.StepPhase.EXECUTION, choices.StepPhase.RELEASE]
 
@@ -95,6 +96,7 @@ class Vocabularies:
 @dataclass
 class CatalogContent:
     vocabularies: Vocabularies
+    disclaimer: dict[str, Any] = field(default_factory=dict)
     exercises: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -208,7 +210,7 @@ class _Checker:
 
 
 def _kind_name(kind: type | tuple) -> str:
-    names = {str: "a string", int: "a whole number", dict: "a mapping", list: "a list"}
+    names = {str: "a string", int: "a whole number", dict: "a mapping", list: "a list", bool: "true or false"}
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
     return names.get(kind, kind.__name__)
@@ -240,7 +242,7 @@ VOCABULARY_KINDS = {
     "body_regions": {"slug", "name"},
     "muscles": {"slug", "name", "region"},
     "equipment": {"slug", "name", "description"},
-    "stop_signs": {"slug", "name", "description"},
+    "stop_signs": {"slug", "name", "description", "severity"},
     "contraindications": {"slug", "name", "description"},
 }
 
@@ -275,6 +277,8 @@ def parse_vocabularies(path: Path) -> Vocabularies:
                 row["description"] = check.optional(item, "description", str, f"{path_i}.description", "")
             if kind == "muscles":
                 row["region"] = check.require(item, "region", str, f"{path_i}.region")
+            if kind == "stop_signs":
+                row["severity"] = check.choice(item, "severity", choices.StopSeverity.values, f"{path_i}.severity")
             parsed[kind].append(row)
     regions = {r["slug"] for r in parsed["body_regions"]}
     for i, muscle in enumerate(parsed["muscles"]):
@@ -285,11 +289,29 @@ def parse_vocabularies(path: Path) -> Vocabularies:
     return Vocabularies(**parsed)
 
 
+def parse_catalog_file(path: Path) -> dict[str, Any]:
+    """The catalog-wide texts (`catalog.yaml`): the medical disclaimer and where it comes from."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise _not_a_mapping(path.name)
+    check = _Checker(path.name)
+    check.unknown_keys(data, {"format_version", "disclaimer", "sources"}, "")
+    if data.get("format_version") != FORMAT_VERSION:
+        check.fail("format_version", f"must be {FORMAT_VERSION}", "invalid_version")
+    parsed = {
+        "text": check.require(data, "disclaimer", str, "disclaimer"),
+        "sources": check.text_list(data, "sources", "sources"),
+    }
+    if check.issues:
+        raise ContentError(check.issues)
+    return parsed
+
+
 EXERCISE_KEYS = {
     "format_version", "slug", "name", "summary", "description", "difficulty", "position", "technique",
     "assistance", "laterality", "body_region", "primary_muscles", "secondary_muscles", "equipment",
-    "target_intensity", "progression_rule", "use_cases", "stop_signs", "contraindications", "steps", "tips",
-    "common_mistakes", "faq", "doses", "pnf", "cues", "related", "sources", "assumptions",
+    "target_intensity", "progression_rule", "progress_by_intensity", "use_cases", "stop_signs", "contraindications",
+    "steps", "tips", "common_mistakes", "faq", "doses", "pnf", "cues", "related", "sources", "assumptions",
 }  # fmt: skip
 
 
@@ -377,6 +399,9 @@ def check_exercise(data: Any, vocab: Vocabularies, where: str, *, exercises: set
 
     intensity = check.int_range(data, "target_intensity", "target_intensity", INTENSITY)
     ex["target_intensity"] = intensity
+    ex["progress_by_intensity"] = check.optional(
+        data, "progress_by_intensity", bool, "progress_by_intensity", default=True
+    )
     ex["use_cases"] = check.slug_list(data, "use_cases", "use_cases", set(choices.UseCase.values), min_items=1)
     ex["stop_signs"] = check.slug_list(data, "stop_signs", "stop_signs", vocab.slugs("stop_signs"), min_items=1)
     ex["contraindications"] = check.slug_list(
@@ -559,11 +584,23 @@ def _parse_cues(check: _Checker, data: dict, technique: str | None) -> dict[str,
     for phase in needed:
         if phase not in cues:
             check.fail(f"cues.{phase}", "is required", "required")
-    return {
-        str(phase): check.require(cues, phase, str, f"cues.{phase}")
-        for phase in choices.TimerPhase.values
-        if phase in cues
-    }
+    out = {}
+    for phase in choices.TimerPhase.values:
+        if phase in cues:
+            out[str(phase)] = cue = check.require(cues, phase, str, f"cues.{phase}")
+            if cue is not None:
+                _check_cue_template(check, cue, f"cues.{phase}")
+    return out
+
+
+def _check_cue_template(check: _Checker, cue: str, path: str) -> None:
+    """A cue may name the plan's intensity window (`rules.CUE_PLACEHOLDERS`), and nothing else, in braces."""
+    for name in rules.cue_placeholders(cue):
+        if name not in rules.CUE_PLACEHOLDERS:
+            known = ", ".join(f"{{{known}}}" for known in rules.CUE_PLACEHOLDERS)
+            check.fail(path, f"unknown placeholder '{{{name}}}'; known: {known}", "unknown_placeholder")
+    if (problem := rules.cue_brace_problem(cue)) is not None:
+        check.fail(path, problem, "unknown_placeholder")
 
 
 def _parse_related(check: _Checker, data: dict) -> list[dict]:
@@ -632,6 +669,7 @@ def canonical_content(exercise: dict[str, Any]) -> dict[str, Any]:
         },
         "target_intensity": _range(exercise["target_intensity"]),
         "progression_rule": exercise["progression_rule"],
+        "progress_by_intensity": exercise["progress_by_intensity"],
         "use_cases": sorted(exercise["use_cases"]),
         "stop_signs": sorted(exercise["stop_signs"]),
         "contraindications": sorted(exercise["contraindications"]),
@@ -669,6 +707,7 @@ def canonical_content(exercise: dict[str, Any]) -> dict[str, Any]:
 def read_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> CatalogContent:
     """Read and check every data file; raise one ContentError listing all problems."""
     vocab = parse_vocabularies(data_dir / "vocabularies.yaml")
+    disclaimer = parse_catalog_file(data_dir / CATALOG_FILE)
     issues: list[Problem] = []
     exercises: list[dict] = []
     files = sorted((data_dir / "exercises").glob("*.yaml"))
@@ -684,7 +723,7 @@ def read_catalog(data_dir: Path = DEFAULT_DATA_DIR) -> CatalogContent:
             issues.extend(exc.issues)
     if issues:
         raise ContentError(issues)
-    return CatalogContent(vocabularies=vocab, exercises=exercises)
+    return CatalogContent(vocabularies=vocab, exercises=exercises, disclaimer=disclaimer)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from . import choices
+from . import choices, rules
 
 # Bounds shared by the database constraints, the model validators and the
 # data-file checks (catalog/content.py).
@@ -84,15 +84,51 @@ class Equipment(VocabularyItem):
 
 
 class StopSign(VocabularyItem):
-    """One symptom that means: stop the stretch now."""
+    """One symptom to stop or ease off for during a stretch; `severity` says which."""
 
     description = models.TextField(blank=True)
+    severity = models.CharField(
+        max_length=10,
+        choices=choices.StopSeverity.choices,
+        default=choices.StopSeverity.STOP,
+        help_text="`stop`: end the stretch at once. `caution`: ease off, and stop if it stays.",
+    )
+
+    class Meta(VocabularyItem.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__in=choices.StopSeverity.values), name="catalog_stopsign_severity_valid"
+            ),
+        ]
+
+    @property
+    def means_stop(self) -> bool:
+        """True when this sign ends the stretch at once (`catalog.rules.means_stop`)."""
+        return rules.means_stop(self)
 
 
 class Contraindication(VocabularyItem):
     """One condition under which an exercise should not be done unsupervised."""
 
     description = models.TextField(blank=True)
+
+
+class CatalogDisclaimer(models.Model):
+    """The single row holding the medical disclaimer shown with every exercise and plan.
+
+    Written by `load_catalog` from `catalog/data/catalog.yaml`; a change moves
+    the catalog version like any other catalog content.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    text = models.TextField()
+    sources = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalog_catalogdisclaimer_singleton")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
 
 
 class CatalogVersion(models.Model):
@@ -138,7 +174,14 @@ class Exercise(models.Model):
     target_intensity_min = bounded(INTENSITY)
     target_intensity_max = bounded(INTENSITY)
     progression_rule = models.TextField()
-    cues = models.JSONField(default=dict, help_text="Timer phase → the cue shown during it.")
+    progress_by_intensity = models.BooleanField(
+        default=True,
+        help_text="False when progressing must not raise the intensity: only holds, time or difficulty grow.",
+    )
+    cues = models.JSONField(
+        default=dict,
+        help_text="Timer phase → the cue shown during it; `{intensity_min}`/`{intensity_max}` are filled per dose.",
+    )
     stop_signs = models.ManyToManyField(StopSign, related_name="exercises")
     contraindications = models.ManyToManyField(Contraindication, blank=True, related_name="exercises")
     sources = models.JSONField(default=list, blank=True)

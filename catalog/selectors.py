@@ -10,12 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 
-from . import choices
+from . import choices, rules
 from .content import Vocabularies, canonical_content
 from .models import (
     BodyRegion,
+    CatalogDisclaimer,
     CatalogVersion,
     Contraindication,
     Dose,
@@ -84,9 +86,20 @@ def exercise_list() -> QuerySet[Exercise]:
     )
 
 
+def catalog_disclaimer() -> str:
+    """The catalog's medical disclaimer ("" before `load_catalog` first ran)."""
+    return CatalogDisclaimer.objects.filter(id=1).values_list("text", flat=True).first() or ""
+
+
+def with_disclaimer(exercises: QuerySet[Exercise]) -> QuerySet[Exercise]:
+    """Exercises that carry the catalog's disclaimer as `.disclaimer`, read in the same query."""
+    text = CatalogDisclaimer.objects.filter(id=1).values("text")[:1]
+    return exercises.annotate(disclaimer=Coalesce(Subquery(text), Value(""), output_field=TextField()))
+
+
 def exercise_detail() -> QuerySet[Exercise]:
-    """Exercises with everything the detail page shows."""
-    return Exercise.objects.select_related("body_region", "pnf").prefetch_related(
+    """Exercises with everything the detail page shows, the disclaimer included."""
+    return with_disclaimer(Exercise.objects.select_related("body_region", "pnf")).prefetch_related(
         _muscle_links(),
         _equipment_links(),
         "doses",
@@ -118,7 +131,8 @@ def exercise_as_content(exercise: Exercise) -> dict[str, Any]:
     return canonical_content(
         {
             **{key: getattr(exercise, key) for key in ("slug", "name", "summary", "description", "difficulty",
-               "position", "technique", "assistance", "laterality", "progression_rule", "assumptions")},
+               "position", "technique", "assistance", "laterality", "progression_rule", "progress_by_intensity",
+               "assumptions")},
             "body_region": exercise.body_region.slug,
             "primary_muscles": [m.muscle.slug for m in muscles if m.role == choices.MuscleRole.PRIMARY],
             "secondary_muscles": [m.muscle.slug for m in muscles if m.role == choices.MuscleRole.SECONDARY],
@@ -181,7 +195,7 @@ def catalog_vocabularies(lookups: dict[str, dict[str, Model]] | None = None) -> 
         body_regions=rows("regions"),
         muscles=[{**row, "region": lookups["muscles"][row["slug"]].region.slug} for row in rows("muscles")],
         equipment=rows("equipment", "description"),
-        stop_signs=rows("stop_signs", "description"),
+        stop_signs=rows("stop_signs", "description", "severity"),
         contraindications=rows("contraindications", "description"),
     )
 
@@ -228,8 +242,8 @@ def exercise_history_entries(records: list) -> list[dict[str, Any]]:
 
 
 def exercise_plan_source() -> QuerySet[Exercise]:
-    """Exercises with what a timer plan needs: doses, PNF timings and stop signs."""
-    return Exercise.objects.select_related("pnf").prefetch_related("doses", "stop_signs")
+    """Exercises with what a timer plan needs: doses, PNF timings, stop signs and the disclaimer."""
+    return with_disclaimer(Exercise.objects.select_related("pnf")).prefetch_related("doses", "stop_signs")
 
 
 def muscle_list() -> QuerySet[Muscle]:
@@ -252,21 +266,26 @@ def contraindication_list() -> QuerySet[Contraindication]:
     return Contraindication.objects.order_by("name")
 
 
-def exercise_plan(*, exercise: Exercise, dose: Dose, side: str | None) -> dict:
+def exercise_plan(*, exercise: Exercise, dose: Dose, side: str | None, disclaimer: str | None = None) -> dict:
     """The timeline a mobile timer plays for one exercise at one goal's dose.
 
     The plan is the starting dose: the low end of every range (holds per side,
     hold seconds, PNF phase seconds). For a per-side exercise it covers the
     left then the right side unless `side` names one; a both-sides exercise
     has one `both` side. A rest follows every hold but the plan's last.
-    `exercise` must come from `exercise_plan_source()`.
+    The target intensity is `rules.target_intensity` at this dose, never above
+    its cap, and the cues carry that window's numbers (`rules.fill_cue`).
+    `exercise` must come from `exercise_plan_source()`, which also brings the
+    disclaimer; from elsewhere, pass `disclaimer` (`catalog_disclaimer()`),
+    or the plan has none.
     """
     if exercise.laterality == choices.Laterality.BOTH_SIDES:
         sides = [choices.Side.BOTH]
     else:
         sides = [side] if side else [choices.Side.LEFT, choices.Side.RIGHT]
 
-    cues = exercise.cues or {}
+    window = rules.target_intensity(exercise, dose)
+    cues = {phase: rules.fill_cue(text, window) for phase, text in (exercise.cues or {}).items()}
     if exercise.is_pnf:
         pnf = exercise.pnf
         work = [
@@ -296,16 +315,20 @@ def exercise_plan(*, exercise: Exercise, dose: Dose, side: str | None) -> dict:
         plan_sides.append(
             {"side": side_value, "holds": side_holds, "total_seconds": sum(h["seconds"] for h in side_holds)}
         )
-    return {
+    plan = {
         "exercise": exercise.slug,
         "name": exercise.name,
         "goal": dose.goal,
         "technique": exercise.technique,
         "laterality": exercise.laterality,
         "holds_per_side": holds,
-        "target_intensity": {"min": exercise.target_intensity_min, "max": exercise.target_intensity_max},
-        "intensity_cap": dose.intensity_cap,
+        "target_intensity": {"min": window[0], "max": window[1]},
+        "intensity_cap": rules.intensity_ceiling(exercise, dose),
         "stop_signs": list(exercise.stop_signs.all()),
         "sides": plan_sides,
         "total_seconds": sum(s["total_seconds"] for s in plan_sides),
     }
+    disclaimer = disclaimer if disclaimer is not None else getattr(exercise, "disclaimer", None)
+    if disclaimer is not None:
+        plan["disclaimer"] = disclaimer
+    return plan

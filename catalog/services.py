@@ -31,6 +31,7 @@ from .content import (
 )
 from .models import (
     BodyRegion,
+    CatalogDisclaimer,
     CatalogVersion,
     CommonMistake,
     Contraindication,
@@ -107,6 +108,7 @@ def catalog_load(*, data_dir: Path = DEFAULT_DATA_DIR, force: bool = False) -> L
         "stop_signs": _sync_vocabulary(StopSign, vocab.stop_signs, report),
         "contraindications": _sync_vocabulary(Contraindication, vocab.contraindications, report),
     }
+    _sync_disclaimer(content.disclaimer, report)
 
     # Locked, so that an edit made through the API meanwhile is not lost under this load's version numbers.
     existing = {ex.slug: ex for ex in Exercise.objects.select_for_update()}
@@ -152,6 +154,15 @@ def _sync_vocabulary(model, rows: list[dict[str, Any]], report: LoadReport) -> d
     return by_slug
 
 
+def _sync_disclaimer(disclaimer: dict[str, Any], report: LoadReport) -> None:
+    """Create or update the one disclaimer row from `catalog.yaml`."""
+    current = CatalogDisclaimer.objects.filter(id=1).first()
+    if current is not None and (current.text, current.sources) == (disclaimer["text"], disclaimer["sources"]):
+        return
+    CatalogDisclaimer.objects.update_or_create(id=1, defaults=disclaimer)
+    report.vocabulary_changes.append(f"disclaimer {'updated' if current is not None else 'created'}")
+
+
 def _exercise_write(
     exercise: Exercise, data: dict[str, Any], lookups: dict[str, dict], *, by: AbstractBaseUser | None, via: str
 ) -> Exercise:
@@ -163,7 +174,7 @@ def _exercise_write(
     """
     for key in (
         "name", "summary", "description", "difficulty", "position", "technique", "assistance",
-        "laterality", "progression_rule", "cues", "sources", "assumptions", "source_hash",
+        "laterality", "progression_rule", "progress_by_intensity", "cues", "sources", "assumptions", "source_hash",
     ):  # fmt: skip
         setattr(exercise, key, data[key])
     exercise.body_region = lookups["regions"][data["body_region"]]

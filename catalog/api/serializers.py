@@ -68,7 +68,7 @@ class EquipmentSerializer(serializers.ModelSerializer):
 class StopSignSerializer(serializers.ModelSerializer):
     class Meta:
         model = StopSign
-        fields = ["slug", "name", "description"]
+        fields = ["slug", "name", "description", "severity"]
 
 
 class ContraindicationSerializer(serializers.ModelSerializer):
@@ -140,6 +140,9 @@ class CuesSerializer(serializers.Serializer):
     rest = serializers.CharField(required=False)
 
 
+DISCLAIMER_HELP = "The catalog's medical disclaimer: show it with the exercise; it is the same for every exercise."
+
+
 class ExerciseListSerializer(serializers.ModelSerializer):
     """The compact list item: enough to choose an exercise."""
 
@@ -189,14 +192,20 @@ class ExerciseDetailSerializer(ExerciseListSerializer):
     stop_signs = StopSignSerializer(many=True)
     contraindications = ContraindicationSerializer(many=True)
     related = ExerciseRelationSerializer(source="relations", many=True)
-    cues = CuesSerializer()
+    cues = CuesSerializer(
+        help_text=(
+            "Cue templates as stored: `{intensity_min}` and `{intensity_max}` stand for the target window of a dose, "
+            "which the plan fills in."
+        )
+    )
     sources = serializers.ListField(child=serializers.CharField())
+    disclaimer = serializers.CharField(read_only=True, help_text=DISCLAIMER_HELP)
 
     class Meta(ExerciseListSerializer.Meta):
         fields = [
             *ExerciseListSerializer.Meta.fields, "description", "muscles", "equipment", "progression_rule",
-            "steps", "tips", "common_mistakes", "faq", "doses", "pnf", "stop_signs", "contraindications",
-            "related", "cues", "sources", "assumptions", "retired_at", "updated_at",
+            "progress_by_intensity", "steps", "tips", "common_mistakes", "faq", "doses", "pnf", "stop_signs",
+            "contraindications", "related", "cues", "sources", "assumptions", "disclaimer", "retired_at", "updated_at",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -250,7 +259,7 @@ class PlanQuerySerializer(serializers.Serializer):
 class StopSignBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = StopSign
-        fields = ["slug", "name"]
+        fields = ["slug", "name", "severity"]
 
 
 class PlanPhaseSerializer(serializers.Serializer):
@@ -280,11 +289,20 @@ class ExercisePlanSerializer(serializers.Serializer):
     technique = serializers.ChoiceField(choices=choices.Technique.choices)
     laterality = serializers.ChoiceField(choices=choices.Laterality.choices)
     holds_per_side = serializers.IntegerField()
-    target_intensity = IntRangeSerializer()
+    target_intensity = IntRangeSerializer(
+        help_text="The 0–10 window to aim for at this goal: the exercise's target, never above `intensity_cap`."
+    )
     intensity_cap = serializers.IntegerField(help_text="Never exceed this 0–10 intensity for this goal.")
-    stop_signs = StopSignBriefSerializer(many=True, help_text="Stop at once if any of these appears.")
+    stop_signs = StopSignBriefSerializer(
+        many=True,
+        help_text="Stop at once if a `stop` sign appears; ease off for a `caution` sign, and stop if it stays.",
+    )
     sides = PlanSideSerializer(many=True)
     total_seconds = serializers.IntegerField()
+    disclaimer = serializers.CharField(
+        required=False,
+        help_text=DISCLAIMER_HELP + " Always present in `/exercises/{slug}/plan/`.",
+    )
 
 
 # Editing.
@@ -366,6 +384,13 @@ class ExerciseWriteSerializer(serializers.Serializer):
     equipment = ExerciseWriteEquipmentSerializer(required=False)
     target_intensity = IntRangeSerializer(help_text=f"{INTENSITY[0]}–{INTENSITY[1]} perceived intensity, min ≤ max.")
     progression_rule = serializers.CharField()
+    progress_by_intensity = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Default true. False: progressing this exercise must not raise its intensity, only its holds, "
+            "seconds or difficulty."
+        ),
+    )
     use_cases = serializers.ListField(
         child=serializers.ChoiceField(choices=choices.UseCase.choices), help_text="At least one."
     )
@@ -379,7 +404,12 @@ class ExerciseWriteSerializer(serializers.Serializer):
     pnf = ExerciseWritePnfSerializer(
         required=False, allow_null=True, help_text="Required for `pnf_contract_relax` exercises, refused otherwise."
     )
-    cues = CuesSerializer(help_text="`hold` and `rest` always; `contract` and `relax` too for PNF.")
+    cues = CuesSerializer(
+        help_text=(
+            "`hold` and `rest` always; `contract` and `relax` too for PNF. A cue may say `{intensity_min}` and "
+            "`{intensity_max}`, which the plan fills with the dose's window; no other `{…}` is accepted."
+        )
+    )
     related = ExerciseWriteRelatedSerializer(many=True, required=False)
     sources = serializers.ListField(child=serializers.CharField(), required=False)
     assumptions = serializers.CharField(required=False, allow_blank=True)

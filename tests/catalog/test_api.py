@@ -219,7 +219,7 @@ def test_static_plan_for_one_side_uses_the_goal_starting_dose(api_client):
         [("hold", 30)],
     ]
     assert body["total_seconds"] == 75
-    assert body["target_intensity"] == {"min": 5, "max": 7}
+    assert body["target_intensity"] == {"min": 5, "max": 6}  # the exercise's 5–7, never above the cap
     assert body["intensity_cap"] == 6
 
 
@@ -318,13 +318,15 @@ def test_admin_change_moves_the_etag(admin_client, api_client):
     change_url = reverse("admin:catalog_stopsign_change", args=[sign.pk])
 
     response = admin_client.post(
-        change_url, {"slug": "cramping", "name": "Cramping or spasm", "description": sign.description}
+        change_url,
+        {"slug": "cramping", "name": "Cramping or spasm", "description": sign.description, "severity": "stop"},
     )
     after = api_client.get("/api/v1/stop-signs/", HTTP_IF_NONE_MATCH=etag)
 
     assert response.status_code == 302
     assert after.status_code == 200
-    assert {"slug": "cramping", "name": "Cramping or spasm", "description": sign.description} in after.json()
+    expected = {"slug": "cramping", "name": "Cramping or spasm", "description": sign.description, "severity": "stop"}
+    assert expected in after.json()
 
 
 # Query budgets ----------------------------------------------------------------
