@@ -1,10 +1,13 @@
 """Staff look after accounts, signed-in devices and logged sessions in the admin."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import ProtectedError
 from django.urls import reverse
+from django.utils import timezone
 
 from sessions import access
 from sessions.models import Alert, DeviceToken, StretchSession, User
@@ -387,7 +390,7 @@ def test_editing_notes_in_the_admin_moves_the_sessions_version(admin_client, cli
     session.refresh_from_db()
     assert response.status_code == 302
     assert (session.notes, session.version) == ("Checked by staff.", 2)
-    assert (session.has_stop_event, session.max_pain) == (True, 7)
+    assert (session.has_stop_event, session.max_pain) == (True, 6)
 
 
 def test_saving_an_unchanged_session_in_the_admin_keeps_its_version(admin_client, client_user):
@@ -412,7 +415,41 @@ def test_admin_refuses_an_end_before_the_start(admin_client, client_user):
 
     session.refresh_from_db()
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors.as_data()["ended_at"][0].code == "ends_before_start"
+    assert (
+        response.context["adminform"].form.errors.as_data()["ended_at"][0].message == "Must not be before started_at."
+    )
+    assert session.version == 1
+
+
+def test_admin_refuses_an_end_in_the_future_as_the_api_does(admin_client, client_user):
+    session = upload_session(client_user)
+    url = reverse("admin:stretch_sessions_stretchsession_change", args=[session.pk])
+    later = timezone.now() + timedelta(days=1)
+
+    response = admin_client.post(
+        url, session_change_data(session, ended_at_0=f"{later:%Y-%m-%d}", ended_at_1=f"{later:%H:%M:%S}")
+    )
+
+    session.refresh_from_db()
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors.as_data()["ended_at"]
+    assert error.message == "Must not be in the future (more than 5 minutes of clock skew)."
+    assert session.version == 1
+
+
+def test_admin_refuses_an_end_before_the_last_hold_as_the_api_does(admin_client, client_user):
+    session = upload_session(client_user, holds=12)  # the last hold starts 8 min 20 s in
+    url = reverse("admin:stretch_sessions_stretchsession_change", args=[session.pk])
+    early = session.started_at + timedelta(minutes=2)
+
+    response = admin_client.post(
+        url, session_change_data(session, ended_at_0=f"{early:%Y-%m-%d}", ended_at_1=f"{early:%H:%M:%S}")
+    )
+
+    session.refresh_from_db()
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors.as_data()["ended_at"]
+    assert error.message == "Must not be before the session's last hold or stop event."
     assert session.version == 1
 
 

@@ -364,7 +364,7 @@ def test_the_alert_page_offers_a_note_and_saving_it_acknowledges_the_alert(world
 
     world.alert_a.refresh_from_db()
     assert list(page.context["adminform"].form.fields) == ["note"]
-    assert "Sharp pain (left), pain 7/10, stopped the session" in page.content.decode()
+    assert "Sharp pain (left), pain 6/10, eased off" in page.content.decode()
     assert saved.status_code == 302
     assert world.alert_a.acknowledged_by == world.trainer_a
     assert world.alert_a.note == "Called her: an old strain, she rests two days."

@@ -131,18 +131,21 @@ def test_progression_after_a_stop_event_waits_for_acknowledgement_and_a_clean_se
     def next_action() -> str:
         return as_client.get("/api/v1/me/program/").json()["items"][0]["next_step"]["action"]
 
-    log(3)
+    log(4)
     before = next_action()
-    log(2, stop=True)
+    log(3, stop=True)
     frozen = next_action()
     alert = Alert.objects.get(kind="stop_event")
     trainer_api.post(f"/api/v1/trainer/alerts/{alert.pk}/acknowledge/", {"note": "Checked in."}, format="json")
     acknowledged_only = next_action()
+    log(2.5)  # clean, but less than 24 hours after the stop event
+    too_soon = next_action()
     log(1)
     after_clean_session = next_action()
 
-    assert (before, frozen, acknowledged_only, after_clean_session) == (
+    assert (before, frozen, acknowledged_only, too_soon, after_clean_session) == (
         "hold_longer",
+        "frozen",
         "frozen",
         "frozen",
         "hold_longer",
@@ -176,6 +179,6 @@ def test_me_program_query_count_is_fixed(trainer_api, linked, as_client, django_
     body["items"] = body["items"] * items
     trainer_api.post(linked, body, format="json")
 
-    # token (2), program, items, doses, stop signs, holds, stop events, open stop alerts
-    with django_assert_num_queries(9):
+    # token (2), program, items, doses, stop signs, holds, the safety alerts that decide the freeze
+    with django_assert_num_queries(8):
         as_client.get("/api/v1/me/program/")

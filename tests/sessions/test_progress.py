@@ -58,36 +58,63 @@ def test_intensity_rises_only_once_the_hold_range_is_used_up(as_client):
     assert step["intensity_max"] == 6
 
 
-def test_a_hold_above_the_target_intensity_repeats_the_dose(as_client):
+def test_a_hold_below_the_target_intensity_repeats_the_dose(as_client):
+    log(as_client, days_ago=2, held=(30, 30), intensity=4)
+
+    step = progress(as_client)["next_step"]
+
+    assert (step["action"], step["hold_seconds"], step["intensity_max"]) == ("repeat", 30, 7)
+
+
+def test_a_hold_above_the_goals_cap_raises_an_alert_and_freezes_progression(as_client):
     log(as_client, days_ago=2, held=(30, 30), intensity=8)
 
     step = progress(as_client)["next_step"]
 
-    assert step["action"] == "repeat"
-    assert step["hold_seconds"] == 30
+    assert (step["action"], step["hold_seconds"], step["intensity_max"]) == ("frozen", 30, 5)
+    assert step["event"]["kind"] == "above_target"
+    assert (step["event"]["exercise"], step["event"]["acknowledged"]) == (EXERCISE, False)
 
 
-def test_a_recent_stop_event_freezes_progression(as_client):
+def test_a_recent_stop_event_freezes_progression_and_names_the_event(as_client):
     log(as_client, days_ago=3, held=(30, 30))
-    log(as_client, days_ago=2, held=(30, 30), stop=True)
+    body = log(as_client, days_ago=2, held=(30, 30), stop=True)
 
     step = progress(as_client)["next_step"]
 
     assert step["action"] == "frozen"
     assert step["hold_seconds"] == 30
+    assert step["event"]["kind"] == "stop_event"
+    assert (step["event"]["session"], step["event"]["side"]) == (body["id"], "left")
+    assert "waits for your trainer" in step["reason"]
 
 
-def test_a_clean_session_after_the_stop_event_lifts_the_freeze(as_client):
-    log(as_client, days_ago=2, held=(30, 30), stop=True)
+def _acknowledge_all():
+    from sessions.alerts.services import alert_acknowledge
+    from sessions.models import Alert, User
+
+    staff = User.objects.create_user("staff-ack@example.com", "x", role="staff")
+    for alert in Alert.objects.all():
+        alert_acknowledge(alert=alert, by=staff, note="")
+
+
+def test_a_clean_session_a_day_after_the_acknowledged_stop_event_lifts_the_freeze(as_client):
+    log(as_client, days_ago=3, held=(30, 30), stop=True)
+    _acknowledge_all()
     log(as_client, days_ago=1, held=(30, 30))
 
     assert progress(as_client)["next_step"]["action"] == "hold_longer"
 
 
-def test_a_stop_event_older_than_seven_days_no_longer_freezes(as_client):
+def test_an_acknowledged_stop_event_without_a_clean_session_after_it_still_freezes(as_client):
     log(as_client, days_ago=9, held=(30, 30), stop=True)
+    _acknowledge_all()
 
-    assert progress(as_client)["next_step"]["action"] == "repeat"  # its own session had a stop event
+    step = progress(as_client)["next_step"]
+
+    assert step["action"] == "frozen"
+    assert "clean session" in step["reason"]
+    assert step["event"]["acknowledged"] is True
 
 
 def test_series_per_side_and_the_left_right_balance(as_client):

@@ -51,7 +51,7 @@ def test_upload_stores_the_whole_session(as_client, client_user):
         "has_stop_event": True,
         "holds_above_target": 0,
         "holds_outside_dose": 0,
-        "max_pain": 7,
+        "max_pain": 6,
     }
     assert StretchSession.objects.get().owner == client_user
     assert stored_counts() == (1, 4, 1, 1)
@@ -449,7 +449,7 @@ def test_live_stop_event_flags_the_session(as_client):
     assert retry.status_code == 200
     detail = as_client.get(f"{SESSIONS}{session['id']}/").json()
     assert detail["flags"]["has_stop_event"] is True
-    assert detail["flags"]["max_pain"] == 7
+    assert detail["flags"]["max_pain"] == 6
     assert StopEvent.objects.count() == 1
 
 

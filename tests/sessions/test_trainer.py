@@ -170,7 +170,7 @@ def test_lists_contain_the_client_only_for_consented_trainers_and_staff(world, a
 # Alerts -------------------------------------------------------------------------------
 
 
-def test_a_stop_event_raises_exactly_one_alert_seen_by_each_consented_trainer(
+def test_a_stop_event_with_high_pain_raises_a_stop_event_and_a_high_pain_alert_seen_by_each_consented_trainer(
     trainer_api, as_client, make_user, client_user
 ):
     second = bearer_client(make_user("second-trainer@example.com", role="trainer"))
@@ -184,9 +184,10 @@ def test_a_stop_event_raises_exactly_one_alert_seen_by_each_consented_trainer(
     for api in (trainer_api, second):
         alerts = api.get("/api/v1/trainer/alerts/").json()["results"]
         assert [(a["kind"], a["stop_sign"], a["pain"], a["exercise"], a["side"]) for a in alerts] == [
-            ("stop_event", "sharp-pain", 8, "assisted-lying-hamstring-stretch", "left")
+            ("high_pain", "sharp-pain", 8, "assisted-lying-hamstring-stretch", "left"),
+            ("stop_event", "sharp-pain", 8, "assisted-lying-hamstring-stretch", "left"),
         ]
-    assert Alert.objects.count() == 1
+    assert Alert.objects.count() == 2
 
 
 def test_a_hold_above_target_raises_one_alert(trainer_api, as_client):
