@@ -11,6 +11,7 @@ from catalog.models import Dose
 from catalog.selectors import exercise_plan
 
 from ..choices import AlertKind
+from ..health.selectors import flagged_contraindications, warning
 from ..models import Alert, Hold, Program, ProgramItem, StopEvent, User
 from ..rules.progression import next_step
 from ..rules.values import FREEZE_WINDOW
@@ -39,7 +40,8 @@ def program_current(*, client: User) -> Program | None:
 
 
 def program_view(*, program: Program) -> dict[str, Any]:
-    """Each item with its timer plan (the item's own dose) and the progression rule's next step.
+    """Each item with its timer plan (the item's own dose), the progression rule's next step, and a warning
+    per contraindication of its exercise the client has flagged (its `override_reason` says why it stands).
 
     Progression freezes after a stop event until the trainer has acknowledged
     it and a clean session has followed.
@@ -56,6 +58,7 @@ def program_view(*, program: Program) -> dict[str, Any]:
             session__owner_id=client, session__deleted_at__isnull=True, occurred_at__gte=timezone.now() - FREEZE_WINDOW
         )
     )
+    flagged = flagged_contraindications(client=client, exercises=[item.exercise for item in program.items.all()])
     awaiting = Alert.objects.filter(client_id=client, kind=AlertKind.STOP_EVENT, acknowledged_at__isnull=True).exists()
     items = []
     for item in program.items.all():
@@ -79,6 +82,7 @@ def program_view(*, program: Program) -> dict[str, Any]:
                 "holds_per_side": item.holds_per_side,
                 "hold_seconds": item.hold_seconds,
                 "override_reason": item.override_reason,
+                "warnings": [warning(contraindication) for contraindication in flagged.get(exercise.pk, [])],
                 "plan": exercise_plan(exercise=exercise, dose=own_dose, side=None),
                 "next_step": next_step(
                     exercise=exercise,

@@ -176,6 +176,6 @@ def test_me_program_query_count_is_fixed(trainer_api, linked, as_client, django_
     body["items"] = body["items"] * items
     trainer_api.post(linked, body, format="json")
 
-    # token (2), program, items, doses, stop signs, holds, stop events, open stop alerts
-    with django_assert_num_queries(9):
+    # token (2), program, items, doses, stop signs, holds, stop events, health flags, open stop alerts
+    with django_assert_num_queries(10):
         as_client.get("/api/v1/me/program/")
