@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Model, Prefetch, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
+from django.utils.module_loading import import_string
 
 from . import choices, rules
 from .content import Vocabularies, canonical_content
@@ -264,6 +265,16 @@ def stop_sign_list() -> QuerySet[StopSign]:
 
 def contraindication_list() -> QuerySet[Contraindication]:
     return Contraindication.objects.order_by("name")
+
+
+def plan_warnings(*, user: Any, exercise: Exercise) -> list[dict[str, str]]:
+    """The warnings on `exercise`'s plan for `user`, from the function `CATALOG_PLAN_WARNINGS` names.
+
+    The catalog knows no one's health: the app that does provides the function,
+    and the setting wires it, so that the catalog imports no other app.
+    """
+    path = getattr(settings, "CATALOG_PLAN_WARNINGS", "")
+    return import_string(path)(user=user, exercise=exercise) if path else []
 
 
 def exercise_plan(*, exercise: Exercise, dose: Dose, side: str | None, disclaimer: str | None = None) -> dict:

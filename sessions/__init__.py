@@ -3,7 +3,7 @@
 Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
 - `models/`      one module per concept: accounts, logged (sessions, holds, stop events,
                  measurements), trainers (invitations, consent links, access log, alerts),
-                 programs, exports, idempotency.
+                 programs, health (a client's flags), exports, idempotency.
 - `choices.py`   every value of the API contract; `limits.py` the bounds of logged values.
 - `rules/`       the rules, written once: `records` (what makes a session or row valid),
                  `safety` (flags and the alerts they raise), `progression` (the next step),
@@ -15,6 +15,9 @@ Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
 - `trainers/`    invitations and consent (services); a trainer's clients (selectors).
 - `programs/`    assigning a program (services); following one (selectors).
 - `progress/`    an exercise's history per side, balance and next step (selectors).
+- `health/`      a client's contraindication flags (services); the flags, which of them an
+                 exercise lists, and the plan warnings they raise (selectors; the catalog
+                 calls `plan_warnings` through the `CATALOG_PLAN_WARNINGS` setting).
 - `exports/`     analytics exports: the column dictionary, streams, FHIR, pseudonyms.
 
 Doors:

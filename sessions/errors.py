@@ -62,3 +62,18 @@ class InvitationInvalid(DomainError):
     code = "invitation_invalid"
     title = "Invalid request."
     default_detail = "This invitation code is unknown, already used or expired. Ask your trainer for a new one."
+
+
+class Contraindicated(Conflict):
+    """A program item whose exercise lists a contraindication the client has flagged, with no override reason.
+
+    `extra["errors"]` names each item (`items[0].exercise`) and its contraindication.
+    """
+
+    status = 409
+    code = "contraindicated"
+    title = "Conflict."
+    default_detail = (
+        "An exercise lists a contraindication the client has recorded. "
+        "Choose another exercise, or state an override_reason for the item."
+    )

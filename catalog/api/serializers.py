@@ -280,6 +280,14 @@ class PlanSideSerializer(serializers.Serializer):
     total_seconds = serializers.IntegerField()
 
 
+class PlanWarningSerializer(serializers.Serializer):
+    """Why this plan may not suit the signed-in client: one per contraindication they have recorded."""
+
+    code = serializers.CharField(help_text="`contraindicated`.")
+    contraindication = serializers.CharField(help_text="The contraindication's slug.")
+    message = serializers.CharField()
+
+
 class ExercisePlanSerializer(serializers.Serializer):
     """The timeline a timer plays: sides, then holds, then phases, in order."""
 
@@ -302,6 +310,18 @@ class ExercisePlanSerializer(serializers.Serializer):
     disclaimer = serializers.CharField(
         required=False,
         help_text=DISCLAIMER_HELP + " Always present in `/exercises/{slug}/plan/`.",
+    )
+
+
+class ExercisePlanAnswerSerializer(ExercisePlanSerializer):
+    """The plan endpoint's answer: the plan, and the warnings for the client asking (none when anonymous)."""
+
+    warnings = PlanWarningSerializer(
+        many=True,
+        help_text=(
+            "One per contraindication of this exercise that the signed-in client has recorded "
+            "(`/api/v1/me/health/`); empty for anonymous callers."
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 """Catalog API: public, cacheable reads (ETag keyed on the catalog version), and editing for catalog editors."""
 
 import functools
+import hashlib
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -100,6 +101,8 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     ordering_fields = ["name", "slug", "difficulty", "updated_at"]
     ordering = ["name"]
     etag_exercise: Exercise | None = None
+    personal = False  # a plan for a signed-in caller: never read from nor kept in the shared caches
+    warnings_tag = ""  # in the ETag of a plan with warnings, so that it changes with them
 
     def get_permissions(self):
         if self.action in EDIT_ACTIONS:
@@ -123,12 +126,23 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         if self.action == "list":
             return serializers.ExerciseListSerializer
         if self.action == "plan":
-            return serializers.ExercisePlanSerializer
+            return serializers.ExercisePlanAnswerSerializer
         return serializers.ExerciseDetailSerializer
 
     def get_content_version(self) -> str:
         version = super().get_content_version()
+        if self.warnings_tag:
+            version = f"{version}.w{self.warnings_tag}"
         return f"{version}.{self.etag_exercise.tag}" if self.etag_exercise is not None else version
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action == "plan":
+            # The plan answers a signed-in client with their own warnings: caches must key on who asks.
+            response["Vary"] = "Accept, Authorization, Cookie"
+            if self.personal and response.has_header("Cache-Control"):
+                response["Cache-Control"] = "private, no-cache"
+        return response
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self.respond(request, self._retrieve)
@@ -223,13 +237,19 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
             "The timeline a mobile timer plays: for each side (left then right for per-side exercises, unless "
             "`side` is given) and each hold, the phases in order with their seconds and cues — for PNF: contract, "
             "relax, assisted hold, rest. The plan is the goal's starting dose (the low end of each range). "
-            "A goal the exercise has no dose for is a 400 whose message lists the goals it has."
+            "A goal the exercise has no dose for is a 400 whose message lists the goals it has. "
+            "Called with a client's token, `warnings` lists each contraindication of the exercise the client has "
+            "recorded (`/api/v1/me/health/`); such answers are private (`Cache-Control: private`) and never come "
+            "from the shared catalog cache. Anonymous callers get `warnings: []`."
         ),
         parameters=[serializers.PlanQuerySerializer],
         tags=["catalog"],
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def plan(self, request: Request, slug: str) -> Response:
+        if request.user.is_authenticated:  # the answer depends on who asks: the URL-keyed cache must not see it
+            self.personal = True
+            return self._plan(request, slug)
         return self.respond(request, functools.partial(self._plan, request, slug))
 
     def _plan(self, request: Request, slug: str) -> Response:
@@ -238,7 +258,11 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         query.is_valid(raise_exception=True)
         dose = next(d for d in exercise.doses.all() if d.goal == query.validated_data["goal"])
         plan = selectors.exercise_plan(exercise=exercise, dose=dose, side=query.validated_data.get("side"))
-        return Response(serializers.ExercisePlanSerializer(plan).data)
+        plan["warnings"] = selectors.plan_warnings(user=request.user, exercise=exercise) if self.personal else []
+        if plan["warnings"]:
+            slugs = ",".join(warning["contraindication"] for warning in plan["warnings"])
+            self.warnings_tag = hashlib.sha256(slugs.encode()).hexdigest()[:12]
+        return Response(serializers.ExercisePlanAnswerSerializer(plan).data)
 
 
 @extend_schema_view(

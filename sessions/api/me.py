@@ -1,4 +1,5 @@
-"""`/me/trainers/`, `/me/access-log/`, `/me/program/`: a client's own view of their trainers and program."""
+"""`/me/trainers/`, `/me/access-log/`, `/me/program/`, `/me/health/`: a client's own view of their trainers,
+program and health flags."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sessions.health import selectors as health_selectors
+from sessions.health import services as health_services
 from sessions.models import AccessLogEntry, TrainerLink
 from sessions.programs import selectors as program_selectors
 from sessions.trainers import selectors, services
 
 from .pagination import AccessLogPagination
 from .schema import TAG_ME
+from .serializers.health import HealthFlagsInputSerializer, HealthFlagsSerializer
 from .serializers.programs import ProgramViewSerializer
 from .serializers.trainers import AccessLogEntrySerializer, InvitationAcceptSerializer, TrainerLinkSerializer
 
@@ -79,3 +83,38 @@ class MyProgramView(GenericAPIView):
         if program is None:
             raise Http404
         return Response(ProgramViewSerializer(program_selectors.program_view(program=program)).data)
+
+
+class MyHealthView(GenericAPIView):
+    """The contraindications I have: they put warnings on my plans and need my trainer to state a reason."""
+
+    serializer_class = HealthFlagsSerializer
+
+    @extend_schema(
+        operation_id="me_health_retrieve",
+        summary="The contraindications I have recorded",
+        tags=[TAG_ME],
+        responses={200: HealthFlagsSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            HealthFlagsSerializer(HealthFlagsSerializer.of(health_selectors.health_flags(client=request.user))).data
+        )
+
+    @extend_schema(
+        operation_id="me_health_update",
+        summary="Replace the contraindications I have",
+        description=(
+            "Send every contraindication slug you have; the ones left out are removed. An unknown slug is a 400 "
+            "naming it (`contraindications[2]`). Plans of exercises listing one of them carry a warning, and a "
+            "trainer must state a reason to put such an exercise in your program."
+        ),
+        tags=[TAG_ME],
+        request=HealthFlagsInputSerializer,
+        responses={200: HealthFlagsSerializer},
+    )
+    def put(self, request: Request) -> Response:
+        data = HealthFlagsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        health_services.health_flags_set(client=request.user, slugs=data.validated_data["contraindications"])
+        return self.get(request)

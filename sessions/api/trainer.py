@@ -1,5 +1,5 @@
-"""`/trainer/…`: invitations, the trainer's clients and their sessions, progress and programs, and the
-safety-alert feed.
+"""`/trainer/…`: invitations, the trainer's clients and their sessions, progress, programs and health
+flags, and the safety-alert feed.
 
 A trainer sees a client only while the client's consent link is active
 (`sessions.access`); every read of a client's data is written to that
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from sessions import access
 from sessions.alerts import selectors as alert_selectors
 from sessions.alerts import services as alert_services
+from sessions.health import selectors as health_selectors
 from sessions.logbook import selectors as session_selectors
 from sessions.models import Alert, Program, StretchSession, User
 from sessions.programs import selectors as program_selectors
@@ -31,6 +32,7 @@ from .pagination import AlertPagination, SessionCursorPagination
 from .permissions import IsTrainer, IsTrainerOrStaff
 from .progress import ProgressView
 from .schema import TAG_TRAINER as TAG
+from .serializers.health import HealthFlagsSerializer
 from .serializers.logbook import StretchSessionSerializer
 from .serializers.programs import ProgramInputSerializer, ProgramSummarySerializer, ProgramViewSerializer
 from .serializers.progress import ProgressQuerySerializer
@@ -127,6 +129,22 @@ class TrainerClientProgressView(ClientScopedMixin, ProgressView):
     )
     def get(self, request: Request, client_id: int) -> Response:
         return self.progress_response(request, owner=self.read_client())
+
+
+class TrainerClientHealthView(ClientScopedMixin, GenericAPIView):
+    permission_classes = [IsTrainerOrStaff]
+    serializer_class = HealthFlagsSerializer
+    resource = "health"
+
+    @extend_schema(
+        operation_id="trainer_client_health",
+        summary="The contraindications a client has recorded",
+        tags=[TAG],
+        responses={200: HealthFlagsSerializer, 404: None},
+    )
+    def get(self, request: Request, client_id: int) -> Response:
+        flags = health_selectors.health_flags(client=self.read_client())
+        return Response(HealthFlagsSerializer(HealthFlagsSerializer.of(flags)).data)
 
 
 @extend_schema_view(

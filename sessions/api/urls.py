@@ -28,11 +28,17 @@ urlpatterns = [
     path("me/", accounts.MeView.as_view(), name="me"),
     path("progress/", progress.ProgressView.as_view(), name="progress"),
     path("me/program/", me.MyProgramView.as_view(), name="my-program"),
+    path("me/health/", me.MyHealthView.as_view(), name="my-health"),
     path("trainer/invitations/", trainer.InvitationView.as_view(), name="trainer-invitation"),
     path(
         "trainer/clients/<int:client_id>/progress/",
         trainer.TrainerClientProgressView.as_view(),
         name="trainer-client-progress",
+    ),
+    path(
+        "trainer/clients/<int:client_id>/health/",
+        trainer.TrainerClientHealthView.as_view(),
+        name="trainer-client-health",
     ),
     path("exports/<str:dataset>/", exports.ExportView.as_view(), name="export"),
     *router.urls,

@@ -4,12 +4,14 @@
 - `logged`: `StretchSession` and its rows `Hold`, `StopEvent`, `Measurement`.
 - `trainers`: `TrainerInvitation`, `TrainerLink` (consent), `AccessLogEntry`, `Alert`.
 - `programs`: `Program`, `ProgramItem`.
+- `health`: `HealthFlag` (a contraindication a client has recorded).
 - `exports`: `ExportRecord`.
 - `idempotency`: `IdempotencyRecord` (the first answer to a keyed POST).
 """
 
 from .accounts import DeviceToken, User, UserManager
 from .exports import ExportRecord
+from .health import HealthFlag
 from .idempotency import IdempotencyRecord
 from .logged import Hold, Measurement, StopEvent, StretchSession
 from .programs import Program, ProgramItem
@@ -20,6 +22,7 @@ __all__ = [
     "Alert",
     "DeviceToken",
     "ExportRecord",
+    "HealthFlag",
     "Hold",
     "IdempotencyRecord",
     "Measurement",

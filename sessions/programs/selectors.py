@@ -8,8 +8,9 @@ from django.db.models import Prefetch, QuerySet
 
 from catalog.models import Dose
 from catalog.rules import intensity_ceiling
-from catalog.selectors import exercise_plan
+from catalog.selectors import catalog_disclaimer, exercise_plan
 
+from ..health.selectors import flagged_contraindications, warning
 from ..models import Program, ProgramItem, User
 from ..progress.selectors import goal_holds, progression_freeze
 from ..rules.progression import next_step
@@ -39,12 +40,15 @@ def program_current(*, client: User) -> Program | None:
 
 
 def program_view(*, program: Program) -> dict[str, Any]:
-    """Each item with its timer plan (the item's own dose) and the progression rule's next step at the
-    item's goal; progression is frozen by the one freeze rule (`progress.selectors.progression_freeze`)."""
+    """Each item with its timer plan (the item's own dose), the progression rule's next step at the item's
+    goal (frozen by the one freeze rule, `progress.selectors.progression_freeze`), and a warning per
+    contraindication of its exercise the client has flagged (its `override_reason` says why it stands)."""
     client = program.client_id
     exercises = {item.exercise_id for item in program.items.all()}
     holds = goal_holds(owner_id=client, exercise_ids=exercises, goal=None)
     frozen = progression_freeze(client_id=client)
+    flagged = flagged_contraindications(client=client, exercises=[item.exercise for item in program.items.all()])
+    disclaimer = catalog_disclaimer()
     items = []
     for item in program.items.all():
         exercise = item.exercise
@@ -67,7 +71,8 @@ def program_view(*, program: Program) -> dict[str, Any]:
                 "holds_per_side": item.holds_per_side,
                 "hold_seconds": item.hold_seconds,
                 "override_reason": item.override_reason,
-                "plan": exercise_plan(exercise=exercise, dose=own_dose, side=None),
+                "warnings": [warning(contraindication) for contraindication in flagged.get(exercise.pk, [])],
+                "plan": exercise_plan(exercise=exercise, dose=own_dose, side=None, disclaimer=disclaimer),
                 "next_step": next_step(
                     exercise=exercise,
                     dose=catalog_dose,

@@ -10,6 +10,8 @@ from django.utils import timezone
 from catalog.models import Dose, Exercise
 from stretchapi.errors import InvalidData
 
+from ..errors import Contraindicated
+from ..health.selectors import flagged_contraindications
 from ..models import Program, ProgramItem, User
 
 
@@ -21,7 +23,9 @@ def program_assign(
 
     Items name their exercise by slug (or give it). Each item's dose must lie within the
     catalog's range for its goal, unless the trainer states why it does not
-    (`override_reason`).
+    (`override_reason`). An exercise listing a contraindication the client has flagged
+    is refused (`Contraindicated`, 409) unless the item states an `override_reason` too;
+    the client sees the reason in their program.
     """
     problems: dict[str, list[tuple[str, str]]] = {}
     for item in items:
@@ -54,6 +58,24 @@ def program_assign(
                 ]
     if problems:
         raise InvalidData(problems)
+    flagged = flagged_contraindications(client=client, exercises=exercises.values())
+    refused = [
+        {
+            "field": f"items[{index}].exercise",
+            "code": Contraindicated.code,
+            "contraindication": contraindication.slug,
+            "message": f"'{item['exercise'].slug}' lists '{contraindication.name}', which the client has recorded.",
+        }
+        for index, item in enumerate(items)
+        if not item.get("override_reason", "").strip()
+        for contraindication in flagged.get(item["exercise"].pk, [])
+    ]
+    if refused:
+        raise Contraindicated(
+            "; ".join(f"{problem['field']}: {problem['message']}" for problem in refused)
+            + " State an override_reason to assign it anyway.",
+            extra={"errors": refused},
+        )
     now = timezone.now()
     Program.objects.filter(client=client, ended_at__isnull=True).update(ended_at=now)
     program = Program.objects.create(client=client, trainer=trainer, sessions_per_week=sessions_per_week, notes=notes)

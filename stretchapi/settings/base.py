@@ -116,6 +116,10 @@ CACHES = {
 # How long a process may answer from the catalog version it last read before reading it again:
 # the longest a catalog edit made through another process stays unseen (0: read it every time).
 CATALOG_VERSION_CACHE_SECONDS = env.int("CATALOG_VERSION_CACHE_SECONDS", default=1)
+# The function giving a signed-in caller's warnings on an exercise's timer plan, called as
+# `f(user=..., exercise=...)` -> [{"code", "contraindication", "message"}]. Named here so that the
+# catalog never imports the app that knows users' health (empty: plans carry no warnings).
+CATALOG_PLAN_WARNINGS = "sessions.health.selectors.plan_warnings"
 
 AUTH_USER_MODEL = "stretch_sessions.User"
 KNOX_TOKEN_MODEL = "stretch_sessions.DeviceToken"

@@ -49,6 +49,17 @@ def test_assigning_a_program_returns_each_items_plan_at_its_dose(trainer_api, li
     assert item["next_step"]["action"] == "start"
 
 
+def test_a_programs_plans_carry_the_catalogs_medical_disclaimer(trainer_api, linked, as_client):
+    from catalog.selectors import catalog_disclaimer
+
+    trainer_api.post(linked, program_body(), format="json")
+
+    [item] = as_client.get("/api/v1/me/program/").json()["items"]
+
+    assert item["plan"]["disclaimer"] == catalog_disclaimer()
+    assert "qualified" in item["plan"]["disclaimer"]
+
+
 def test_a_new_program_ends_the_current_one(trainer_api, linked, client_user):
     trainer_api.post(linked, program_body(), format="json")
 
@@ -179,6 +190,7 @@ def test_me_program_query_count_is_fixed(trainer_api, linked, as_client, django_
     body["items"] = body["items"] * items
     trainer_api.post(linked, body, format="json")
 
-    # token (2), program, items, doses, stop signs, holds, the safety alerts that decide the freeze
-    with django_assert_num_queries(8):
+    # token (2), program, items, doses, stop signs, holds, the safety alerts that decide the freeze,
+    # health flags, the disclaimer
+    with django_assert_num_queries(10):
         as_client.get("/api/v1/me/program/")

@@ -1,1 +1,1 @@
-"""The sessions API's serializers, one module per concept: accounts, logbook, progress, trainers, programs."""
+"""The sessions API's serializers, one module per concept: accounts, logbook, progress, trainers, programs, health."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.api.serializers import ExercisePlanSerializer
+from catalog.api.serializers import ExercisePlanSerializer, PlanWarningSerializer
 from catalog.choices import Goal
 from sessions.limits import HELD_SECONDS, PROGRAM_HOLDS_PER_SIDE, PROGRAM_SESSIONS_PER_WEEK
 from sessions.models import Program, ProgramItem
@@ -57,7 +57,10 @@ class ProgramItemPlanSerializer(serializers.Serializer):
     goal = serializers.ChoiceField(choices=Goal.choices)
     holds_per_side = serializers.IntegerField()
     hold_seconds = serializers.IntegerField()
-    override_reason = serializers.CharField()
+    override_reason = serializers.CharField(
+        help_text="Why the trainer assigned this item outside the catalog's advice."
+    )
+    warnings = PlanWarningSerializer(many=True, help_text="A contraindication of this exercise you have recorded.")
     plan = ExercisePlanSerializer(help_text="The timer plan at this item's dose.")
     next_step = NextStepSerializer()
 
