@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from .rules.values import HIGH_PAIN
+
 
 class Role(models.TextChoices):
     CLIENT = "client", "Client"
@@ -56,7 +58,7 @@ class AlertKind(models.TextChoices):
 
     ESCALATION = "escalation", "Continued through a stop sign or high pain"
     STOP_EVENT = "stop_event", "Stop event"
-    HIGH_PAIN = "high_pain", "Pain 7/10 or more"
+    HIGH_PAIN = "high_pain", f"Pain {HIGH_PAIN}/10 or more"
     ABOVE_TARGET = "above_target", "Intensity above the goal's cap"
 
 

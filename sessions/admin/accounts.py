@@ -11,6 +11,7 @@ from sessions import access
 from sessions.access import TRAINER, panel_role
 from sessions.accounts import services
 from sessions.models import DeviceToken, User
+from sessions.progress.selectors import progression_freeze
 from sessions.trainers import selectors
 
 from .scoping import RoleScopedAdmin
@@ -72,13 +73,13 @@ class UserAdmin(RoleScopedAdmin, DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "role", "display_name", "password1", "password2")}),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "progression")
     list_display = ("email", "display_name", "role", "is_active", "is_staff", "date_joined")
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("email", "display_name")
     ordering = ("email",)
 
-    trainer_fieldsets = ((None, {"fields": ("email", "display_name", "date_joined")}),)
+    trainer_fieldsets = ((None, {"fields": ("email", "display_name", "date_joined", "progression")}),)
     trainer_list_display = (
         "email", "display_name", "last_session_at", "sessions_last_7_days", "sessions_last_28_days", "open_alerts",
     )  # fmt: skip
@@ -112,6 +113,12 @@ class UserAdmin(RoleScopedAdmin, DjangoUserAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     # The activity columns of a trainer's client list (annotations of selectors.trainer_clients).
+
+    @admin.display(description="progression")
+    def progression(self, user: User) -> str:
+        """Whether the client's progression is frozen and by which event: the same rule as the API's next step."""
+        frozen = progression_freeze(client_id=user.pk)
+        return frozen.reason if frozen else "Not frozen: each exercise follows its next step."
 
     @admin.display(description="last session", ordering="last_session_at")
     def last_session_at(self, user: User):

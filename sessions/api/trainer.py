@@ -25,6 +25,7 @@ from sessions.logbook import selectors as session_selectors
 from sessions.models import Alert, Program, StretchSession, User
 from sessions.programs import selectors as program_selectors
 from sessions.programs import services as program_services
+from sessions.rules.values import HIGH_PAIN
 from sessions.trainers import selectors, services
 
 from .filters import AlertFilter, SessionFilter
@@ -150,7 +151,7 @@ class TrainerClientHealthView(ClientScopedMixin, GenericAPIView):
 @extend_schema_view(
     list=extend_schema(
         operation_id="trainer_alert_list",
-        summary="The safety feed: stop events, holds above target, pain ≥ 7 — newest first",
+        summary=f"The safety feed: escalations, stop events, pain ≥ {HIGH_PAIN}, holds above the cap — newest first",
         tags=[TAG],
     )
 )

@@ -70,7 +70,7 @@ class AccessLogEntry(models.Model):
 
 class Alert(models.Model):
     """One safety signal from a client's session that a trainer must see: a stop event, a hold
-    above the exercise's target intensity, or a pain rating of 7 or more."""
+    above the cap of its goal, high pain, or an escalation (`sessions.rules.safety` decides which)."""
 
     client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="alerts")
     session = models.ForeignKey(StretchSession, on_delete=models.CASCADE, related_name="alerts")

@@ -24,7 +24,7 @@ from catalog.rules import target_intensity
 
 from ..choices import NextStepAction
 from .safety import URGENCY, is_high_pain
-from .values import CLEAN_SESSION_AFTER, HOLD_STEP_SECONDS
+from .values import CLEAN_SESSION_AFTER, HIGH_PAIN, HOLD_STEP_SECONDS
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def freeze(*, open_events: list[SafetyEvent], latest_event: SafetyEvent | None, 
         hours = int(CLEAN_SESSION_AFTER.total_seconds() // 3600)
         return Freeze(
             f"Frozen: after the {_where(latest_event)}, keep the current dose until a clean session "
-            f"(no stop event, no pain of 7 or more, no hold above the cap) at least {hours} h later.",
+            f"(no stop event, no pain of {HIGH_PAIN} or more, no hold above the cap) at least {hours} h later.",
             latest_event,
         )
     return None

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from catalog.models import Exercise
 from sessions.alerts.services import alert_acknowledge
@@ -210,13 +211,28 @@ def test_autocomplete_offers_only_the_trainers_clients(world, as_trainer_a):
     assert response.json()["results"] == [{"id": str(world.client_a.pk), "text": CLIENT_A}]
 
 
-def test_a_clients_page_shows_the_trainer_only_their_name_and_email_read_only(world, as_trainer_a):
+def test_a_clients_page_shows_the_trainer_only_their_name_email_and_progression_read_only(world, as_trainer_a):
     response = as_trainer_a.get(change_url("user", world.client_a.pk))
 
     shown_fields = [f.field["name"] for fieldset in response.context["adminform"] for line in fieldset for f in line]
     assert response.status_code == 200
-    assert shown_fields == ["email", "display_name", "date_joined"]
+    assert shown_fields == ["email", "display_name", "date_joined", "progression"]
     assert response.context["has_change_permission"] is False
+
+
+def test_a_clients_page_says_why_progression_is_frozen_as_the_api_does(world, as_trainer_a):
+    from tests.conftest import bearer_client
+
+    api_step = (
+        bearer_client(world.client_a)
+        .get("/api/v1/progress/", {"exercise": "assisted-lying-hamstring-stretch"})
+        .json()["next_step"]
+    )
+
+    page = as_trainer_a.get(change_url("user", world.client_a.pk)).content.decode()
+
+    assert api_step["action"] == "frozen"
+    assert escape(api_step["reason"]) in page
 
 
 def test_a_clients_session_page_shows_the_trainer_its_rows_read_only(world, as_trainer_a):
