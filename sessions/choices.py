@@ -54,9 +54,10 @@ class NextStepAction(models.TextChoices):
 class AlertKind(models.TextChoices):
     """Why a trainer is alerted about a client's session."""
 
+    ESCALATION = "escalation", "Continued through a stop sign or high pain"
     STOP_EVENT = "stop_event", "Stop event"
-    ABOVE_TARGET = "above_target", "Intensity above target"
     HIGH_PAIN = "high_pain", "Pain 7/10 or more"
+    ABOVE_TARGET = "above_target", "Intensity above the goal's cap"
 
 
 class ExportAudience(models.TextChoices):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 
 from sessions.access import TRAINER, panel_role
-from sessions.logbook import services
+from sessions.logbook import selectors, services
 from sessions.models import Hold, Measurement, StopEvent, StretchSession
+from sessions.rules import records
 
 from .scoping import AccessLoggedAdmin, ReadOnlyInline
 
@@ -49,9 +51,21 @@ class StretchSessionForm(forms.ModelForm):
         fields = ("ended_at", "outcome", "notes")
 
     def clean_ended_at(self):
+        """The same rule as the API's (`rules.records.check_new_end`): in the past, not before the session's
+        start nor before its last hold or stop event."""
         ended_at = self.cleaned_data["ended_at"]
-        if ended_at is not None and ended_at < self.instance.started_at:
-            raise forms.ValidationError("Must not be before the session started.", code="ends_before_start")
+        if ended_at is not None:
+            problems: records.Problems = {}
+            records.check_new_end(
+                problems,
+                ended_at=ended_at,
+                started_at=self.instance.started_at,
+                latest_row_at=selectors.session_latest_moment(self.instance),
+                now=timezone.now(),
+            )
+            if "ended_at" in problems:
+                code, message = problems["ended_at"]
+                raise forms.ValidationError(message, code=code)
         return ended_at
 
 

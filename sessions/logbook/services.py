@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Exercise, StopSign
@@ -20,6 +20,7 @@ from stretchapi.preconditions import require_current
 
 from .. import errors
 from ..alerts.services import alerts_raise
+from ..choices import StopAction
 from ..limits import MAX_HOLDS_PER_SESSION
 from ..models import Hold, Measurement, StopEvent, StretchSession, User
 from ..rules import records, safety
@@ -41,7 +42,9 @@ def _exercises_by_slug(slugs: set[str]) -> dict[str, Exercise]:
     """The exercises named by an upload, with their doses: judging a hundred holds then costs no query."""
     if not slugs:
         return {}
-    exercises = without_exercise_json(Exercise.objects.filter(slug__in=slugs).prefetch_related("doses"))
+    exercises = without_exercise_json(
+        Exercise.objects.filter(slug__in=slugs).select_related("pnf").prefetch_related("doses")
+    )
     return {e.slug: e for e in exercises}
 
 
@@ -165,8 +168,10 @@ def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) ->
     dose = safety.dose_for(exercise, session.goal)
     fields = {k: v for k, v in data.items() if k != "id" or v is not None}
     hold = Hold(session=session, position=position, **fields)
+    phases = safety.pnf_phases_outside(exercise, {name: getattr(hold, name) for name, _, _ in safety.PNF_PHASES})
     hold.above_target = safety.hold_above_target(exercise=exercise, dose=dose, intensity=hold.intensity)
-    hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds)
+    hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds, pnf_outside=phases)
+    hold.outside_dose_phases = ",".join(phases)
     return hold
 
 
@@ -213,6 +218,8 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     now = timezone.now()
     window = records.session_window(session.started_at, session.ended_at, now)
     records.check_hold(problems, "", data, _exercises_by_slug({data["exercise"]}), window, now)
+    stopped = session.stop_events.filter(action=StopAction.STOPPED_SESSION).aggregate(at=Min("occurred_at"))["at"]
+    records.check_live_hold_after_stop(problems, data, stopped)
     _refuse_live(problems)
     existing = Hold.objects.filter(pk=data["id"]).first()
     if existing is not None:

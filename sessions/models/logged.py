@@ -18,6 +18,7 @@ from catalog.models import Exercise, StopSign
 
 from .. import choices
 from ..limits import ANGLE_DEGREES, HELD_SECONDS, INTENSITY, SIT_AND_REACH_CM, between, validators
+from ..rules.safety import is_flagged
 from .accounts import User
 
 
@@ -89,7 +90,12 @@ class StretchSession(models.Model):
 
     @property
     def is_flagged(self) -> bool:
-        return self.has_stop_event or self.holds_above_target > 0 or self.holds_outside_dose > 0
+        return is_flagged(
+            has_stop_event=self.has_stop_event,
+            holds_above_target=self.holds_above_target,
+            holds_outside_dose=self.holds_outside_dose,
+            max_pain=self.max_pain,
+        )
 
     @property
     def etag(self) -> str:
@@ -113,8 +119,17 @@ class Hold(models.Model):
     relax_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     assisted_hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    above_target = models.BooleanField(default=False, help_text="Intensity above the exercise's target maximum.")
-    outside_dose = models.BooleanField(default=False, help_text="Held seconds outside the goal's dose.")
+    above_target = models.BooleanField(
+        default=False,
+        help_text="Intensity above the cap of the dose for the session's goal (above the exercise's target maximum "
+        "when the exercise has no dose for that goal).",
+    )
+    outside_dose = models.BooleanField(
+        default=False, help_text="Held seconds outside the goal's dose, or a PNF phase outside the protocol."
+    )
+    outside_dose_phases = models.CharField(
+        max_length=40, blank=True, help_text="The PNF phases outside the protocol, comma-separated (empty if none)."
+    )
 
     class Meta:
         ordering = ["session", "position"]
@@ -130,6 +145,10 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} {self.side} {self.held_seconds}s @ {self.intensity}/10"
+
+    @property
+    def outside_dose_phase_list(self) -> list[str]:
+        return self.outside_dose_phases.split(",") if self.outside_dose_phases else []
 
 
 class StopEvent(models.Model):

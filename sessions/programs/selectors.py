@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
 from catalog.models import Dose
+from catalog.rules import intensity_ceiling
 from catalog.selectors import exercise_plan
 
-from ..choices import AlertKind
-from ..models import Alert, Hold, Program, ProgramItem, StopEvent, User
+from ..models import Program, ProgramItem, User
+from ..progress.selectors import goal_holds, progression_freeze
 from ..rules.progression import next_step
-from ..rules.values import FREEZE_WINDOW
+from ..rules.safety import dose_for
 
 
 def client_programs(*, client: User) -> QuerySet[Program]:
@@ -39,28 +39,16 @@ def program_current(*, client: User) -> Program | None:
 
 
 def program_view(*, program: Program) -> dict[str, Any]:
-    """Each item with its timer plan (the item's own dose) and the progression rule's next step.
-
-    Progression freezes after a stop event until the trainer has acknowledged
-    it and a clean session has followed.
-    """
+    """Each item with its timer plan (the item's own dose) and the progression rule's next step at the
+    item's goal; progression is frozen by the one freeze rule (`progress.selectors.progression_freeze`)."""
     client = program.client_id
     exercises = {item.exercise_id for item in program.items.all()}
-    holds = list(
-        Hold.objects.filter(session__owner_id=client, session__deleted_at__isnull=True, exercise_id__in=exercises)
-        .select_related("session")
-        .order_by("session__started_at", "position")
-    )
-    stop_events = list(
-        StopEvent.objects.filter(
-            session__owner_id=client, session__deleted_at__isnull=True, occurred_at__gte=timezone.now() - FREEZE_WINDOW
-        )
-    )
-    awaiting = Alert.objects.filter(client_id=client, kind=AlertKind.STOP_EVENT, acknowledged_at__isnull=True).exists()
+    holds = goal_holds(owner_id=client, exercise_ids=exercises, goal=None)
+    frozen = progression_freeze(client_id=client)
     items = []
     for item in program.items.all():
         exercise = item.exercise
-        catalog_dose = next((d for d in exercise.doses.all() if d.goal == item.goal), None)
+        catalog_dose = dose_for(exercise, item.goal)
         own_dose = Dose(
             exercise=exercise,
             goal=item.goal,
@@ -69,7 +57,7 @@ def program_view(*, program: Program) -> dict[str, Any]:
             hold_seconds_min=item.hold_seconds,
             hold_seconds_max=item.hold_seconds,
             rest_seconds=catalog_dose.rest_seconds if catalog_dose else 15,
-            intensity_cap=catalog_dose.intensity_cap if catalog_dose else exercise.target_intensity_max,
+            intensity_cap=intensity_ceiling(exercise, catalog_dose),
         )
         items.append(
             {
@@ -83,10 +71,9 @@ def program_view(*, program: Program) -> dict[str, Any]:
                 "next_step": next_step(
                     exercise=exercise,
                     dose=catalog_dose,
-                    holds=[h for h in holds if h.exercise_id == exercise.pk],
-                    stop_events=stop_events,
-                    awaiting_acknowledgement=awaiting,
-                ).__dict__,
+                    holds=[h for h in holds if h.exercise_id == exercise.pk and h.session.goal == item.goal],
+                    frozen=frozen,
+                ).as_dict(),
             }
         )
     return {

@@ -5,47 +5,75 @@ from __future__ import annotations
 from statistics import mean
 from typing import Any
 
-from django.utils import timezone
-
 from catalog.choices import Goal, Side
 from catalog.models import Dose, Exercise
 
-from ..models import Hold, Measurement, StopEvent, User
-from ..rules.progression import next_step
-from ..rules.values import FREEZE_WINDOW
+from ..models import Alert, Hold, Measurement, StretchSession, User
+from ..rules.progression import Freeze, SafetyEvent, clean_session_due, freeze, next_step
+from ..rules.safety import CLEAN
 
 BALANCE_HOLDS = 5  # the balance compares the mean of each side's last five holds
 
 
-def progress(*, owner: User, exercise: Exercise, goal: str | None) -> dict[str, Any]:
-    """An exercise's history for one user, per side, and the progression rule's next step.
+def progression_freeze(*, client_id: int) -> Freeze | None:
+    """The one freeze of the client's progression (`rules.progression.freeze`), from their alerts and sessions.
 
-    The rule (the catalog's: longer holds before more intensity): when the
-    last session's holds of this exercise all reached the current hold time
-    with intensity inside the target and no stop event, hold time goes up by
-    5 s; once the dose's longest hold is reached, the intensity target goes up
-    by one, to the exercise's target maximum. A stop event in the last 7 days
-    freezes progression until a clean session with this exercise follows it.
+    Every door that shows a next step — `/progress/`, `/me/program/`, the
+    trainer's progress, the admin — asks here. Three queries at most.
     """
-    holds = list(
-        Hold.objects.filter(session__owner=owner, session__deleted_at__isnull=True, exercise=exercise)
-        .select_related("session")
-        .order_by("session__started_at", "position")
+    alerts = Alert.objects.filter(client_id=client_id).select_related(
+        "session", "hold__exercise", "stop_event__hold__exercise"
     )
-    goal = goal or (holds[-1].session.goal if holds else Goal.GENERAL_FLEXIBILITY)
+    open_events = [_event(alert) for alert in alerts.filter(acknowledged_at__isnull=True)]
+    if open_events:
+        return freeze(open_events=open_events, latest_event=None, clean_since=False)
+    latest = alerts.order_by("-occurred_at", "-id").first()
+    if latest is None:
+        return None
+    event = _event(latest)
+    clean = StretchSession.objects.filter(
+        CLEAN, owner_id=client_id, deleted_at__isnull=True, started_at__gte=clean_session_due(event)
+    ).exists()
+    return freeze(open_events=[], latest_event=event, clean_since=clean)
+
+
+def _event(alert: Alert) -> SafetyEvent:
+    hold = alert.hold if alert.hold_id else (alert.stop_event.hold if alert.stop_event_id else None)
+    side = alert.stop_event.side if alert.stop_event_id else alert.hold.side
+    return SafetyEvent(
+        kind=alert.kind,
+        session=str(alert.session_id),
+        occurred_at=alert.occurred_at,
+        exercise=hold.exercise.slug if hold else None,
+        side=side or None,
+        acknowledged=alert.acknowledged_at is not None,
+    )
+
+
+def goal_holds(*, owner_id: int, exercise_ids, goal: str | None) -> list[Hold]:
+    """The client's holds of these exercises (under `goal` when given), oldest first, with their sessions."""
+    holds = Hold.objects.filter(
+        session__owner_id=owner_id, session__deleted_at__isnull=True, exercise_id__in=exercise_ids
+    )
+    if goal is not None:
+        holds = holds.filter(session__goal=goal)
+    return list(holds.select_related("session").order_by("session__started_at", "position"))
+
+
+def progress(*, owner: User, exercise: Exercise, goal: str | None) -> dict[str, Any]:
+    """An exercise's history for one user at one goal, per side, and the progression rule's next step
+    (`rules.progression`). Without a goal, the goal of the latest session with this exercise."""
+    if goal is None:
+        latest = goal_holds(owner_id=owner.pk, exercise_ids=[exercise.pk], goal=None)
+        goal = latest[-1].session.goal if latest else Goal.GENERAL_FLEXIBILITY
+    holds = goal_holds(owner_id=owner.pk, exercise_ids=[exercise.pk], goal=goal)
     dose = Dose.objects.filter(exercise=exercise, goal=goal).first()
     sides = _sides(exercise)
     series = {side: [h for h in holds if h.side == side] for side in sides}
     measurements = list(
         Measurement.objects.filter(session__owner=owner, session__deleted_at__isnull=True).order_by("measured_at")
     )
-    stop_events = list(
-        StopEvent.objects.filter(
-            session__owner=owner,
-            session__deleted_at__isnull=True,
-            occurred_at__gte=timezone.now() - FREEZE_WINDOW,
-        ).select_related("session")
-    )
+    step = next_step(exercise=exercise, dose=dose, holds=holds, frozen=progression_freeze(client_id=owner.pk))
     return {
         "exercise": exercise.slug,
         "goal": goal,
@@ -67,7 +95,7 @@ def progress(*, owner: User, exercise: Exercise, goal: str | None) -> dict[str, 
         ],
         "measurements": _measurement_series(measurements),
         "balance": _balance(series, measurements),
-        "next_step": next_step(exercise=exercise, dose=dose, holds=holds, stop_events=stop_events).__dict__,
+        "next_step": step.as_dict(),
     }
 
 

@@ -149,6 +149,29 @@ def check_measurement(problems: Problems, path: str, measurement: dict[str, Any]
     measurement["side"] = measurement.get("side") or ""
 
 
+AFTER_STOP = "after_session_stopped"
+AFTER_STOP_MESSAGE = "Logged after the session was stopped by a stop event: a stopped session takes no more holds."
+
+
+def check_holds_after_stop(problems: Problems, holds: list[dict[str, Any]], stop_events: list[dict[str, Any]]) -> None:
+    """No hold of an upload starts after a `stopped_session` event: by its time, or by its place after
+    the hold the event stopped."""
+    stops = [event for event in stop_events if event["action"] == choices.StopAction.STOPPED_SESSION]
+    for index, hold in enumerate(holds):
+        for event in stops:
+            started = hold.get("started_at")
+            if started is not None and started > event["occurred_at"]:
+                refuse(problems, f"holds[{index}].started_at", AFTER_STOP_MESSAGE, AFTER_STOP)
+            elif event.get("hold_index") is not None and index > event["hold_index"]:
+                refuse(problems, f"holds[{index}]", AFTER_STOP_MESSAGE, AFTER_STOP)
+
+
+def check_live_hold_after_stop(problems: Problems, hold: dict[str, Any], stopped_at: datetime | None) -> None:
+    """A hold logged live into a session that a stop event ended must have started before that event."""
+    if stopped_at is not None and (hold.get("started_at") is None or hold["started_at"] > stopped_at):
+        refuse(problems, "started_at", AFTER_STOP_MESSAGE, AFTER_STOP)
+
+
 def check_unique_ids(problems: Problems, key: str, items: list[dict[str, Any]]) -> None:
     seen = set()
     for index, item in enumerate(items):
@@ -183,6 +206,7 @@ def check_upload(
             refuse(
                 problems, f"{path}.hold_index", f"There is no hold {hold_index} in this upload ({len(holds)} holds)."
             )
+    check_holds_after_stop(problems, holds, data["stop_events"])
     for index, measurement in enumerate(data["measurements"]):
         not_future(problems, f"measurements[{index}].measured_at", measurement["measured_at"], now)
     for key in ("holds", "stop_events", "measurements"):

@@ -18,5 +18,7 @@ HIGH_PAIN = 7
 # The catalog's progression principle (longer holds before more intensity), in steps of five
 # seconds: our choice, the smallest change a phone timer and a person notice.
 HOLD_STEP_SECONDS = 5
-# Our choice: a stop event freezes progression for a week unless a clean session follows it.
-FREEZE_WINDOW = timedelta(days=7)
+# Our choice, after the seeds' advice to go no further while a stop sign is unexplained: after a
+# safety alert has been acknowledged, progression waits for a clean session logged at least a day
+# after the event, so that the body has had a night to show what the event left behind.
+CLEAN_SESSION_AFTER = timedelta(hours=24)

@@ -50,12 +50,14 @@ def session_payload(*, holds: int = 4, started: datetime | None = None, **overri
 
 
 def stop_event(started: str, **overrides) -> dict:
+    """A stop event the pair eased off for and went on: it raises one alert (no high pain, no escalation)
+    and leaves the session's later holds valid."""
     event = {
         "kind": "sharp-pain",
         "side": "left",
         "occurred_at": started,
-        "pain": 7,
-        "action": "stopped_session",
+        "pain": 6,
+        "action": "eased_off",
         "note": "Sudden pain behind the thigh.",
     }
     event.update(overrides)

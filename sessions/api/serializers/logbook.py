@@ -20,6 +20,7 @@ from sessions import choices
 from sessions.limits import HELD_SECONDS, MAX_HOLDS_PER_SESSION, MAX_MEASUREMENTS, MAX_STOP_EVENTS
 from sessions.models import Hold, Measurement, StopEvent, StretchSession
 from sessions.rules import records
+from sessions.rules.values import HIGH_PAIN
 from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
 
 from .fields import MOMENT, AwareDateTimeField, StrictDecimalField, intensity_field
@@ -27,13 +28,18 @@ from .fields import MOMENT, AwareDateTimeField, StrictDecimalField, intensity_fi
 
 class HoldSerializer(serializers.ModelSerializer):
     exercise = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    outside_dose_phases = serializers.ListField(
+        child=serializers.CharField(),
+        source="outside_dose_phase_list",
+        help_text="The PNF phases (contract, relax, assisted hold) outside the exercise's protocol.",
+    )
 
     class Meta:
         model = Hold
         fields = [
             "id", "position", "exercise", "side", "set_number", "target_seconds", "held_seconds", "intensity",
             "pain", "contract_seconds", "relax_seconds", "assisted_hold_seconds", "started_at", "above_target",
-            "outside_dose",
+            "outside_dose", "outside_dose_phases",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -58,6 +64,7 @@ class HoldSerializer(serializers.ModelSerializer):
             "started_at": None if started is None else MOMENT.to_representation(started),
             "above_target": hold.above_target,
             "outside_dose": hold.outside_dose,
+            "outside_dose_phases": hold.outside_dose_phase_list,
         }
 
 
@@ -100,9 +107,14 @@ class SafetyFlagsSerializer(serializers.Serializer):
 
     flagged = serializers.BooleanField(source="is_flagged", help_text="Any of the flags below is raised.")
     has_stop_event = serializers.BooleanField()
-    holds_above_target = serializers.IntegerField(help_text="Holds whose intensity exceeded the exercise's target.")
+    holds_above_target = serializers.IntegerField(
+        help_text="Holds whose intensity exceeded the cap of the goal's dose (the exercise's target maximum "
+        "when it has no dose for the goal)."
+    )
     holds_outside_dose = serializers.IntegerField(help_text="Holds whose time fell outside the goal's dose.")
-    max_pain = serializers.IntegerField(allow_null=True, help_text="Highest pain reported, 0–10.")
+    max_pain = serializers.IntegerField(
+        allow_null=True, help_text=f"Highest pain reported, 0–10; {HIGH_PAIN} or more raises `flagged`."
+    )
 
 
 class StretchSessionSerializer(serializers.ModelSerializer):

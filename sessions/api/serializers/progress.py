@@ -58,11 +58,23 @@ class BalanceSerializer(serializers.Serializer):
     angles = AngleBalanceSerializer(many=True, help_text="Latest left and right leg angles.")
 
 
+class SafetyEventSerializer(serializers.Serializer):
+    """The safety event a frozen next step points at."""
+
+    kind = serializers.ChoiceField(choices=choices.AlertKind.choices)
+    session = serializers.UUIDField()
+    occurred_at = serializers.DateTimeField()
+    exercise = serializers.CharField(allow_null=True, help_text="Slug of the exercise it happened in, if any.")
+    side = serializers.ChoiceField(choices=Side.choices, allow_null=True)
+    acknowledged = serializers.BooleanField(help_text="Whether a trainer has acknowledged it.")
+
+
 class NextStepSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=choices.NextStepAction.choices)
     hold_seconds = serializers.IntegerField(allow_null=True)
     intensity_max = serializers.IntegerField(allow_null=True, help_text="Do not stretch harder than this, 0–10.")
     reason = serializers.CharField()
+    event = SafetyEventSerializer(allow_null=True, help_text="For `frozen`: the event that froze progression.")
 
 
 class ProgressSerializer(serializers.Serializer):
