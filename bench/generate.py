@@ -14,13 +14,17 @@ It adds, in one transaction:
   trainers as assistants, 4–40 holds each, made of real catalog exercises with
   a dose for the session's goal (now and then one without, which flags the
   hold `outside_dose`): left/right pairs for per-side exercises, `both`
-  otherwise; PNF phase seconds for PNF exercises; intensities mostly inside
-  the exercise's target range, a few above it; pain ratings now and then;
+  otherwise; PNF phase seconds for PNF exercises, now and then one outside
+  the protocol; intensities mostly inside the goal's target window
+  (`catalog.rules.target_intensity`), a few above its ceiling; pain ratings
+  now and then;
 - stop events in ~1.5 % of sessions (`--stop-rate`; a stop that ended the
-  session ends its holds there), and some flexibility measurements;
-- the safety flags and counters of each session, and its alerts (every stop
-  event, every hold above target, every pain of 7 or more), as the upload
-  service derives them; older alerts mostly acknowledged by the trainer.
+  session ends its holds there: none starts after it), and some flexibility
+  measurements;
+- the safety flags of each hold and session and their alerts, judged by the
+  same rule functions as the upload service's (`sessions.rules.safety` over a
+  snapshot of the catalog: no threshold of its own); older alerts mostly
+  acknowledged by the trainer.
 
 Rows go in with PostgreSQL's `COPY … FROM STDIN` (psycopg 3), or batched
 `executemany` inserts elsewhere (SQLite). Those write the generated
@@ -40,11 +44,13 @@ import os
 import random
 import sys
 import time
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PASSWORD = "bench-Stretch-2026"  # noqa: S105 -- every generated user's, public on purpose
@@ -67,24 +73,50 @@ OTHER_STOP_NOTES = ["Felt light-headed and sat down.", "Old knee injury flared u
 ACK_NOTES = ["", "", "Talked it through with the client.", "Lowered the dose for next week."]
 
 
+# A snapshot of the catalog: what generating holds needs, under the models' attribute names, so
+# that the rules (`catalog.rules`, `sessions.rules.safety`) judge these as they judge model rows.
+
+
 @dataclass(frozen=True)
 class Dose:
-    holds_per_side: tuple[int, int]
-    hold_seconds: tuple[int, int]
+    holds_per_side_min: int
+    holds_per_side_max: int
+    hold_seconds_min: int
+    hold_seconds_max: int
+    rest_seconds: int
+    intensity_cap: int
+
+
+@dataclass(frozen=True)
+class PnfProtocol:
+    contract_seconds_min: int
+    contract_seconds_max: int
+    relax_seconds_min: int
+    relax_seconds_max: int
+    assisted_hold_seconds_min: int
+    assisted_hold_seconds_max: int
     rest_seconds: int
 
 
 @dataclass(frozen=True)
+class StopSign:
+    id: int
+    severity: str
+
+
+@dataclass(frozen=True)
 class CatalogExercise:
-    """What generating holds needs to know of one exercise."""
+    """What generating and judging holds needs to know of one exercise."""
 
     id: int
     slug: str
     per_side: bool
-    target: tuple[int, int]
+    target_intensity_min: int
+    target_intensity_max: int
     doses: dict[str, Dose]
-    pnf: tuple[tuple[int, int], tuple[int, int], tuple[int, int], int] | None  # contract, relax, assisted, rest
-    stop_sign_ids: tuple[int, ...]
+    is_pnf: bool
+    pnf: PnfProtocol | None
+    stop_signs: tuple[StopSign, ...]
 
 
 @dataclass
@@ -161,7 +193,7 @@ def load_catalog_exercises() -> list[CatalogExercise]:
     for e in (
         Exercise.objects.filter(retired_at__isnull=True)
         .select_related("pnf")
-        .prefetch_related("doses")
+        .prefetch_related("doses", "stop_signs")
         .order_by("slug")
     ):
         pnf = getattr(e, "pnf", None) if e.is_pnf else None
@@ -170,29 +202,22 @@ def load_catalog_exercises() -> list[CatalogExercise]:
                 id=e.pk,
                 slug=e.slug,
                 per_side=e.laterality == "per_side",
-                target=(e.target_intensity_min, e.target_intensity_max),
-                doses={
-                    d.goal: Dose(
-                        (d.holds_per_side_min, d.holds_per_side_max),
-                        (d.hold_seconds_min, d.hold_seconds_max),
-                        d.rest_seconds,
-                    )
-                    for d in e.doses.all()
-                },
-                pnf=None
-                if pnf is None
-                else (
-                    (pnf.contract_seconds_min, pnf.contract_seconds_max),
-                    (pnf.relax_seconds_min, pnf.relax_seconds_max),
-                    (pnf.assisted_hold_seconds_min, pnf.assisted_hold_seconds_max),
-                    pnf.rest_seconds,
-                ),
-                stop_sign_ids=tuple(sorted(e.stop_signs.values_list("pk", flat=True))),
+                target_intensity_min=e.target_intensity_min,
+                target_intensity_max=e.target_intensity_max,
+                doses={d.goal: Dose(**_fields(d, Dose)) for d in e.doses.all()},
+                is_pnf=e.is_pnf,
+                pnf=None if pnf is None else PnfProtocol(**_fields(pnf, PnfProtocol)),
+                stop_signs=tuple(sorted((StopSign(s.pk, s.severity) for s in e.stop_signs.all()), key=lambda s: s.id)),
             )
         )
     if not exercises:
         raise SystemExit("generate: the catalog is empty; run `python manage.py load_catalog` first.")
     return exercises
+
+
+def _fields(instance, snapshot) -> dict:
+    """The attributes of a model instance that a snapshot dataclass keeps."""
+    return {name: getattr(instance, name) for name in snapshot.__dataclass_fields__}
 
 
 # Generating -------------------------------------------------------------------------
@@ -209,7 +234,7 @@ SESSION_COLUMNS = [
 HOLD_COLUMNS = [
     "id", "session_id", "exercise_id", "side", "position", "set_number", "target_seconds", "held_seconds",
     "intensity", "pain", "contract_seconds", "relax_seconds", "assisted_hold_seconds", "started_at", "above_target",
-    "outside_dose",
+    "outside_dose", "outside_dose_phases",
 ]  # fmt: skip
 STOP_COLUMNS = ["id", "session_id", "hold_id", "stop_sign_id", "side", "occurred_at", "pain", "action", "note"]
 MEASUREMENT_COLUMNS = ["id", "session_id", "kind", "side", "value", "unit", "zero_offset_cm", "measured_at"]
@@ -217,7 +242,11 @@ ALERT_COLUMNS = [
     "client_id", "session_id", "kind", "hold_id", "stop_event_id", "occurred_at", "created_at", "acknowledged_at",
     "acknowledged_by_id", "note",
 ]  # fmt: skip
-HIGH_PAIN = 7
+# Rows as tuples in their columns' order (what COPY and executemany take), with the columns' names as
+# attributes: what the rules read of a hold (`above_target`, `outside_dose`, `pain`) or a stop event.
+HoldRow = namedtuple("HoldRow", HOLD_COLUMNS)
+StopRow = namedtuple("StopRow", STOP_COLUMNS)
+PNF_OUTSIDE_RATE = 0.03  # share of PNF phases timed outside the protocol
 
 
 @dataclass
@@ -252,6 +281,17 @@ class Generator:
         self.exercises = exercises
         self.by_goal = {goal: [e for e in exercises if goal in e.doses] for goal in GOALS}
         self.goals, self.goal_weights = list(GOALS), list(GOALS.values())
+        self.by_id = {e.id: e for e in exercises}
+        self.signs = {sign.id: sign for e in exercises for sign in e.stop_signs}
+        # The rules judge every row as the upload service does; imported here, once Django is set up.
+        from catalog import rules as catalog_rules
+        from sessions.rules import records, safety
+
+        self.catalog_rules, self.records, self.safety = catalog_rules, records, safety
+        # The rules' verdicts, memoised on everything they read (they are pure functions of it):
+        # a million holds take a few thousand distinct verdicts.
+        self.hold_verdicts: dict[tuple, tuple[bool, bool, str]] = {}
+        self.hold_alerts: dict[tuple, tuple[str, ...]] = {}
 
     def uuid(self) -> str:
         """A random (version 4) UUID as 32 hex digits: what PostgreSQL's COPY and Django's SQLite columns take."""
@@ -353,13 +393,13 @@ class Generator:
             assisted_by, partner = "partner", rng.choice(PARTNERS)
 
         # Holds: exercise blocks until the session's size is reached.
-        holds: list[list] = []  # mutable rows, HOLD_COLUMNS order
+        holds: list[HoldRow] = []
         clock = started + timedelta(seconds=self.between(30, 180))
         while len(holds) < size:
             room = size - len(holds)
             exercise = rng.choice(self.by_goal[goal]) if rng.random() > 0.03 else rng.choice(self.exercises)
             dose = exercise.doses.get(goal)
-            low, high = dose.holds_per_side if dose else (1, 3)
+            low, high = (dose.holds_per_side_min, dose.holds_per_side_max) if dose else (1, 3)
             reps = self.between(low, high)
             if exercise.per_side:
                 reps = min(reps, room // 2)
@@ -372,30 +412,40 @@ class Generator:
             else:
                 reps = min(reps, room)
                 sides, sets = ["both"] * reps, list(range(1, reps + 1))
-            target = self.between(*dose.hold_seconds) if dose else None
+            target = self.between(dose.hold_seconds_min, dose.hold_seconds_max) if dose else None
+            intensities = (
+                self.catalog_rules.target_intensity(exercise, dose),
+                self.catalog_rules.intensity_ceiling(exercise, dose),
+            )
             for side, set_number in zip(sides, sets, strict=True):
-                clock, row = self.hold(session_id, exercise, dose, target, side, set_number, len(holds) + 1, clock)
+                clock, row = self.hold(
+                    session_id, exercise, dose, goal, intensities, target, side, set_number, len(holds) + 1, clock
+                )
                 holds.append(row)
 
-        # A stop event, rarely; one that stopped the session ends its holds.
+        # A stop event, rarely; one that stopped the session ends its holds: the stopped hold is the last.
         events, outcome = [], "completed"
         if rng.random() < self.stop_rate:
             action = rng.choices(["stopped_session", "eased_off", "continued"], [50, 35, 15])[0]
             index = rng.randrange(HOLDS_PER_SESSION[0] - 1 if action == "stopped_session" else 0, len(holds))
             hold = holds[index]
-            exercise = self.exercise_by_id(hold[2])
+            exercise = self.by_id[hold.exercise_id]
             if action == "stopped_session":
                 del holds[index + 1 :]
                 outcome = "stopped_early"
-            kind = rng.choice(exercise.stop_sign_ids) if exercise.stop_sign_ids and rng.random() < 0.92 else None
-            occurred = hold[13] + timedelta(seconds=self.between(1, hold[7]))
+            sign = rng.choice(exercise.stop_signs) if exercise.stop_signs and rng.random() < 0.92 else None
+            occurred = hold.started_at + timedelta(seconds=self.between(1, hold.held_seconds))  # after it started
             pain = self.between(2, 9) if rng.random() < 0.8 else None
-            note = rng.choice(OTHER_STOP_NOTES) if kind is None else ""
-            side = hold[3] if hold[3] != "both" else ""
-            events.append((self.uuid(), session_id, hold[0], kind, side, occurred, pain, action, note))
+            note = rng.choice(OTHER_STOP_NOTES) if sign is None else ""
+            side = hold.side if hold.side != "both" else ""
+            event_id = self.uuid()
+            events.append(
+                StopRow(event_id, session_id, hold.id, sign.id if sign else None, side, occurred, pain, action, note)
+            )
+            self.check_no_hold_after_stop(holds, events)
 
         last = holds[-1]
-        ended = last[13] + timedelta(seconds=last[7] + self.between(30, 300))
+        ended = last.started_at + timedelta(seconds=last.held_seconds + self.between(30, 300))
         uploaded = min(ended + timedelta(seconds=int(rng.expovariate(1 / 120)) + 2), self.until)
         deleted = self.moment(uploaded, self.until) if rng.random() < 0.003 else None
 
@@ -417,23 +467,21 @@ class Generator:
                     (self.uuid(), session_id, "sit_and_reach", "", _tenths(value), "cm", offset, measured)
                 )
 
-        # Flags and counters, as the upload service derives them.
-        above = sum(1 for h in holds if h[14])
-        outside = sum(1 for h in holds if h[15])
-        pains = [h[9] for h in holds if h[9] is not None] + [e[6] for e in events if e[6] is not None]
+        # Flags and counters, by the rule the upload service applies.
+        flags = self.safety.session_flags(holds=holds, stop_events=events)
         chunk.sessions.append(
             (
                 session_id, client.id, assisted_by, trainer, partner, started, ended, goal, outcome,
                 "", rng.choice(APP_VERSIONS), hashlib.sha256(session_id.encode()).hexdigest(),
-                2 if deleted else 1, bool(events), above, outside, max(pains) if pains else None,
-                uploaded, deleted or uploaded, deleted,
+                2 if deleted else 1, flags.has_stop_event, flags.holds_above_target, flags.holds_outside_dose,
+                flags.max_pain, uploaded, deleted or uploaded, deleted,
             )
         )  # fmt: skip
-        chunk.holds.extend(tuple(h) for h in holds)
+        chunk.holds.extend(holds)
         chunk.stop_events.extend(events)
         chunk.measurements.extend(measurements)
 
-        # Alerts, as the upload raises them; the trainer acknowledged most older ones.
+        # Alerts, as the upload raises them (the rules say which); the trainer acknowledged most older ones.
         def alert(kind: str, hold_id, event_id, occurred: datetime) -> None:
             acknowledged, by, note = None, None, ""
             recent = occurred > self.until - timedelta(days=7)
@@ -441,53 +489,98 @@ class Generator:
                 acknowledged = self.moment(occurred + timedelta(hours=1), occurred + timedelta(days=3))
                 acknowledged = min(max(acknowledged, uploaded), self.until)
                 by, note = client.trainer_id, rng.choice(ACK_NOTES)
-            row = (client.id, session_id, kind, hold_id, event_id, occurred, uploaded, acknowledged, by, note)
+            row = (client.id, session_id, str(kind), hold_id, event_id, occurred, uploaded, acknowledged, by, note)
             chunk.alerts.append(row)
 
         for event in events:
-            alert("stop_event", None, event[0], event[5])
+            judged = SimpleNamespace(
+                pain=event.pain,
+                action=event.action,
+                stop_sign=None if event.stop_sign_id is None else self.signs[event.stop_sign_id],
+            )
+            for kind in self.safety.stop_event_alert_kinds(judged):
+                alert(kind, None, event.id, event.occurred_at)
+        hold_alerts = self.hold_alerts
         for h in holds:
-            if h[14]:
-                alert("above_target", h[0], None, h[13])
-            if h[9] is not None and h[9] >= HIGH_PAIN:
-                alert("high_pain", h[0], None, h[13])
+            kinds = hold_alerts.get((h.above_target, h.pain))
+            if kinds is None:  # the rule reads a judged hold's `above_target` and `pain`
+                kinds = hold_alerts[h.above_target, h.pain] = tuple(map(str, self.safety.hold_alert_kinds(h)))
+            for kind in kinds:
+                alert(kind, h.id, None, h.started_at)
         return len(holds)
 
-    def exercise_by_id(self, pk: int) -> CatalogExercise:
-        return next(e for e in self.exercises if e.id == pk)
+    def check_no_hold_after_stop(self, holds: list[HoldRow], events: list[StopRow]) -> None:
+        """The record rules' check that no hold follows a `stopped_session` event: a generated session that
+        the upload would refuse is a bug of this generator."""
+        problems: dict = {}
+        index = {hold.id: i for i, hold in enumerate(holds)}
+        self.records.check_holds_after_stop(
+            problems,
+            [{"started_at": hold.started_at} for hold in holds],
+            [{"action": e.action, "occurred_at": e.occurred_at, "hold_index": index.get(e.hold_id)} for e in events],
+        )
+        if problems:
+            raise AssertionError(f"generate: a session the upload would refuse: {problems}")
 
-    def hold(self, session_id, exercise: CatalogExercise, dose: Dose | None, target, side, set_number, position, clock):
-        """One hold row (a list, HOLD_COLUMNS order) starting at `clock`, and when the next may start."""
+    def phase(self, low: int, high: int) -> int:
+        """A PNF phase's seconds: inside the protocol's [low, high], now and then a little outside it."""
+        seconds = self.between(low, high)
+        if self.rng.random() < PNF_OUTSIDE_RATE:
+            seconds = max(1, low - self.between(1, 3)) if self.rng.random() < 0.5 else high + self.between(1, 5)
+        return seconds
+
+    def judge_hold(self, exercise: CatalogExercise, dose: Dose | None, intensity, held, contract, relax, assisted):
+        """The rules' flags of a hold: (above target, outside the dose, the PNF phases outside the protocol)."""
+        safety = self.safety
+        phases = safety.pnf_phases_outside(
+            exercise, {"contract_seconds": contract, "relax_seconds": relax, "assisted_hold_seconds": assisted}
+        )
+        return (
+            safety.hold_above_target(exercise=exercise, dose=dose, intensity=intensity),
+            safety.hold_outside_dose(dose=dose, held_seconds=held, pnf_outside=phases),
+            ",".join(phases),
+        )
+
+    def hold(self, session_id, exercise: CatalogExercise, dose: Dose | None, goal: str, intensities, target, side,
+             set_number, position, clock):  # fmt: skip
+        """One hold row starting at `clock`, judged by the rules, and when the next may start.
+
+        `intensities` is the goal's ((min, max) target window, ceiling) for the exercise."""
         rng = self.rng
         contract = relax = assisted = None
         if exercise.pnf is not None:
-            contract_range, relax_range, assisted_range, rest = exercise.pnf
-            contract, relax = self.between(*contract_range), self.between(*relax_range)
-            assisted = self.between(*assisted_range)
-            held = assisted
+            pnf = exercise.pnf
+            contract = self.phase(pnf.contract_seconds_min, pnf.contract_seconds_max)
+            relax = self.phase(pnf.relax_seconds_min, pnf.relax_seconds_max)
+            assisted = self.phase(pnf.assisted_hold_seconds_min, pnf.assisted_hold_seconds_max)
+            held, rest = assisted, pnf.rest_seconds
         else:
             rest = dose.rest_seconds if dose else DEFAULT_REST_SECONDS
             held = target if target is not None else self.between(15, 45)
             if rng.random() < 0.08:  # cut short, or held on
                 held = max(1, held - self.between(1, 8)) if rng.random() < 0.6 else min(600, held + self.between(1, 15))
-        low, high = exercise.target
+        (low, high), ceiling = intensities
         roll = rng.random()
         if roll < 0.04:
-            intensity = min(10, high + rng.choice((1, 1, 2)))
+            intensity = min(10, ceiling + rng.choice((1, 1, 2)))
         elif roll < 0.10:
             intensity = max(0, low - 1)
         else:
             intensity = self.between(low, high)
         roll = rng.random()
         pain = rng.choice((0, 1, 1, 2, 2, 3, 4)) if roll < 0.06 else self.between(5, 9) if roll < 0.064 else None
-        started = clock
-        row = [
+        key = (exercise.id, goal, intensity, held, contract, relax, assisted)  # all the rules read (the dose: goal)
+        verdict = self.hold_verdicts.get(key)
+        if verdict is None:
+            verdict = self.hold_verdicts[key] = self.judge_hold(
+                exercise, dose, intensity, held, contract, relax, assisted
+            )
+        row = HoldRow._make((
             self.uuid(), session_id, exercise.id, side, position, set_number,
-            target if rng.random() < 0.6 else None, held, intensity, pain, contract, relax, assisted, started,
-            intensity > high, dose is None or not dose.hold_seconds[0] <= held <= dose.hold_seconds[1],
-        ]  # fmt: skip
+            target if rng.random() < 0.6 else None, held, intensity, pain, contract, relax, assisted, clock, *verdict,
+        ))  # fmt: skip
         spent = held + (contract or 0) + (relax or 0) + rest + self.between(0, 10)
-        return started + timedelta(seconds=spent), row
+        return clock + timedelta(seconds=spent), row
 
 
 def _tenths(value: float) -> Decimal:

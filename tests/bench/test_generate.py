@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Min
 from bench.generate import BENCH_PASSWORD, generate
 from catalog.models import Dose
 from sessions.models import Alert, Hold, Measurement, StopEvent, StretchSession, TrainerLink, User
+from sessions.rules.values import HIGH_PAIN
 from tests.conftest import bearer_client
 from tests.sessions.payloads import iso
 
@@ -43,7 +44,7 @@ def test_generator_makes_clients_trainers_and_about_the_holds_asked_for():
 def test_generated_holds_follow_the_exercise_laterality_pnf_and_dose():
     run()
 
-    holds = list(Hold.objects.select_related("exercise", "session"))
+    holds = list(Hold.objects.select_related("exercise__pnf", "session"))
     doses = {(d.exercise_id, d.goal): d for d in Dose.objects.all()}
     for hold in holds:
         per_side = hold.exercise.laterality == "per_side"
@@ -51,10 +52,22 @@ def test_generated_holds_follow_the_exercise_laterality_pnf_and_dose():
         pnf = hold.exercise.technique == "pnf_contract_relax"
         assert (hold.contract_seconds is not None) is pnf
         assert (hold.assisted_hold_seconds is not None) is pnf
-        assert hold.above_target is (hold.intensity > hold.exercise.target_intensity_max)
         dose = doses.get((hold.exercise_id, hold.session.goal))
+        ceiling = hold.exercise.target_intensity_max if dose is None else dose.intensity_cap
+        assert hold.above_target is (hold.intensity > ceiling)
+        phases = []
+        if pnf:  # a PNF phase outside the exercise's protocol puts the hold outside the dose
+            p = hold.exercise.pnf
+            for name, seconds, low, high in [
+                ("contract", hold.contract_seconds, p.contract_seconds_min, p.contract_seconds_max),
+                ("relax", hold.relax_seconds, p.relax_seconds_min, p.relax_seconds_max),
+                ("assisted hold", hold.assisted_hold_seconds, p.assisted_hold_seconds_min, p.assisted_hold_seconds_max),
+            ]:
+                if not low <= seconds <= high:
+                    phases.append(name)
+        assert hold.outside_dose_phase_list == phases
         assert hold.outside_dose is (
-            dose is None or not dose.hold_seconds_min <= hold.held_seconds <= dose.hold_seconds_max
+            dose is None or not dose.hold_seconds_min <= hold.held_seconds <= dose.hold_seconds_max or bool(phases)
         )
     assert {h.exercise.technique for h in holds} >= {"pnf_contract_relax", "passive_static"}
     sides = Counter(h.side for h in holds)
@@ -84,21 +97,34 @@ def test_generated_sessions_hold_4_to_40_holds_in_order_inside_the_window():
 def test_generated_session_counters_and_alerts_match_its_rows():
     run()
 
-    for session in StretchSession.objects.prefetch_related("holds", "stop_events", "alerts"):
+    for session in StretchSession.objects.prefetch_related(
+        "holds", "stop_events__stop_sign", "stop_events__hold", "alerts"
+    ):
         holds, events = list(session.holds.all()), list(session.stop_events.all())
         pains = [h.pain for h in holds if h.pain is not None] + [e.pain for e in events if e.pain is not None]
         assert session.holds_above_target == sum(h.above_target for h in holds)
         assert session.holds_outside_dose == sum(h.outside_dose for h in holds)
         assert session.has_stop_event is bool(events)
         assert session.max_pain == (max(pains) if pains else None)
+        high_pain = [e for e in events if e.pain is not None and e.pain >= HIGH_PAIN]
+        escalated = [
+            e
+            for e in events
+            if e.action == "continued"
+            and ((e.stop_sign is not None and e.stop_sign.severity == "stop") or e in high_pain)
+        ]
         expected = Counter(
             [("stop_event", None, e.id) for e in events]
+            + [("high_pain", None, e.id) for e in high_pain]
+            + [("escalation", None, e.id) for e in escalated]
             + [("above_target", h.id, None) for h in holds if h.above_target]
-            + [("high_pain", h.id, None) for h in holds if h.pain is not None and h.pain >= 7]
+            + [("high_pain", h.id, None) for h in holds if h.pain is not None and h.pain >= HIGH_PAIN]
         )
         assert Counter((a.kind, a.hold_id, a.stop_event_id) for a in session.alerts.all()) == expected
-        if any(e.action == "stopped_session" for e in events):
+        for stop in (e for e in events if e.action == "stopped_session"):
             assert session.outcome == "stopped_early"
+            assert all(h.started_at <= stop.occurred_at for h in holds)  # no hold after the stop
+            assert max(h.position for h in holds) == stop.hold.position
     assert StopEvent.objects.exists()
 
 
@@ -178,7 +204,7 @@ def fingerprint() -> list:
         sorted(StretchSession.objects.values_list("id", "owner__email", "started_at", "ended_at", "goal", "max_pain")),
         sorted(Hold.objects.values_list("id", "session_id", "exercise__slug", "side", "held_seconds", "intensity")),
         sorted(StopEvent.objects.values_list("id", "hold_id", "occurred_at", "action")),
-        sorted(Alert.objects.values_list("kind", "hold_id", "stop_event_id", "acknowledged_at", "note")),
+        sorted(Alert.objects.values_list("kind", "hold_id", "stop_event_id", "acknowledged_at", "note"), key=str),
         sorted(TrainerLink.objects.values_list("trainer__email", "client__email", "created_at", "ended_at")),
     ]
 
