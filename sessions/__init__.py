@@ -11,7 +11,7 @@ Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
 - `access.py`    who may see what: roles, the consented-clients query, the access log.
 - `accounts/`    sign-up and device tokens (services).
 - `logbook/`     upload, live appends, edits, deletion (services); session reads (selectors).
-- `alerts/`      raising and acknowledging alerts (services); the trainer's feed (selectors).
+- `alerts/`      raising and acknowledging alerts (services); the trainer's feed, per reason or per session (selectors).
 - `trainers/`    invitations and consent (services); a trainer's clients (selectors).
 - `programs/`    assigning a program (services); following one (selectors).
 - `progress/`    an exercise's history per side, balance and next step (selectors).

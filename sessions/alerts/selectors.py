@@ -1,12 +1,13 @@
-"""Reads of safety alerts: the trainer's feed."""
+"""Reads of safety alerts: the trainer's feed, reason by reason or grouped per session."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 
 from ..access import consented_client_ids
 from ..logbook.selectors import holds_with_exercise_slug, without_exercise_json
-from ..models import Alert, StopEvent, User
+from ..models import Alert, StopEvent, StretchSession, User
+from ..rules.safety import urgency_kind, urgency_rank
 
 
 def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
@@ -23,4 +24,37 @@ def trainer_alerts(*, trainer: User) -> QuerySet[Alert]:
             Prefetch("stop_event", queryset=without_exercise_json(stop_events, "hold__exercise")),
         )
         .order_by("-occurred_at", "-id")
+    )
+
+
+def trainer_alert_groups(*, trainer: User) -> QuerySet[StretchSession]:
+    """The safety feed of the trainer's clients, one entry per session that raised alerts.
+
+    Each session (its owner is the client: a session's alerts are its owner's) carries
+    `most_urgent` (the most urgent kind of all its reasons), `latest_reason_at`, `reasons_open`
+    (unacknowledged reasons) and `open_urgency_rank` (the `URGENCY` place of its most urgent
+    open reason; None when all are acknowledged), and its reasons as `alerts`, most urgent
+    first, then newest first. Ordered by that most urgent open reason, fully acknowledged
+    sessions after the open ones, then newest reason first. Two queries whatever the length:
+    the sessions with their aggregates, and the page's reasons with what they point at.
+    """
+    reasons = without_exercise_json(
+        Alert.objects.select_related("hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise"),
+        "hold__exercise",
+        "stop_event__hold__exercise",
+    ).order_by(urgency_rank(), "-occurred_at", "-id")
+    rank = urgency_rank("alerts__kind")
+    open_reason = Q(alerts__acknowledged_at__isnull=True)
+    return (
+        StretchSession.objects.filter(owner__in=consented_client_ids(trainer), alerts__isnull=False)
+        .annotate(
+            most_urgent_rank=Min(rank),
+            open_urgency_rank=Min(rank, filter=open_reason),
+            latest_reason_at=Max("alerts__occurred_at"),
+            reasons_open=Count("alerts", filter=open_reason),
+        )
+        .annotate(most_urgent=urgency_kind("most_urgent_rank"))
+        .select_related("owner")
+        .prefetch_related(Prefetch("alerts", queryset=reasons))
+        .order_by(F("open_urgency_rank").asc(nulls_last=True), "-latest_reason_at", "-id")
     )

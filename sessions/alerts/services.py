@@ -38,3 +38,12 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str) -> Alert:
         alert.acknowledged_at, alert.acknowledged_by, alert.note = timezone.now(), by, note
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
     return alert
+
+
+@transaction.atomic
+def alert_group_acknowledge(*, client: User, session: StretchSession, by: User, note: str) -> int:
+    """Acknowledge every open alert of the client's session at once, with one note; the reasons
+    acknowledged earlier keep their first acknowledgement. Returns how many were acknowledged now."""
+    open_alerts = Alert.objects.select_for_update().filter(client=client, session=session, acknowledged_at__isnull=True)
+    ids = list(open_alerts.values_list("pk", flat=True))
+    return Alert.objects.filter(pk__in=ids).update(acknowledged_at=timezone.now(), acknowledged_by=by, note=note)

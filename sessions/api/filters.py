@@ -1,4 +1,4 @@
-"""Filters of the sessions API's lists: a user's sessions, a trainer's alert feed."""
+"""Filters of the sessions API's lists: a user's sessions, a trainer's alert feed (per reason and per session)."""
 
 from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
@@ -46,3 +46,30 @@ class AlertFilter(filters.FilterSet):
     class Meta:
         model = Alert
         fields: list[str] = []
+
+
+class AlertGroupFilter(filters.FilterSet):
+    """Filters of `alerts.selectors.trainer_alert_groups`: they pick sessions, and a picked session
+    shows all its reasons."""
+
+    acknowledged = StrictBooleanFilter(
+        method="filter_acknowledged",
+        help_text="Sessions whose reasons are all acknowledged (true), or that have an open reason (false).",
+    )
+    client = IdFilter(field_name="owner_id", help_text="Sessions of this client.")
+    kind = StrictChoiceFilter(
+        choices=AlertKind.choices, method="filter_kind", help_text="Sessions with a reason of this kind."
+    )
+    since = StrictIsoDateTimeFilter(
+        field_name="latest_reason_at", lookup_expr="gte", help_text="Sessions with a reason at or after this time."
+    )
+
+    class Meta:
+        model = StretchSession
+        fields: list[str] = []
+
+    def filter_acknowledged(self, queryset, name, acknowledged: bool):
+        return queryset.filter(reasons_open=0) if acknowledged else queryset.filter(reasons_open__gt=0)
+
+    def filter_kind(self, queryset, name, kind: str):
+        return queryset.filter(Exists(Alert.objects.filter(session=OuterRef("pk"), kind=kind)))

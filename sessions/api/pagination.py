@@ -1,8 +1,9 @@
-"""Cursor paginations of the sessions API: stable under inserts, one per ordering."""
+"""Paginations of the sessions API: cursors, stable under inserts, one per ordering; pages where
+the ordering is one a cursor cannot hold."""
 
 from __future__ import annotations
 
-from stretchapi.api.pagination import CursorPagination
+from stretchapi.api.pagination import CursorPagination, PageNumberPagination
 
 
 class SessionCursorPagination(CursorPagination):
@@ -24,3 +25,11 @@ class AlertPagination(CursorPagination):
     page_size = 50
     max_page_size = 200
     ordering = ("-occurred_at", "-id")
+
+
+class AlertGroupPagination(PageNumberPagination):
+    """Numbered pages: the grouped feed is ordered by aggregates (the most urgent open reason, the
+    latest reason), which a cursor cannot hold (see `TrainerAlertGroupViewSet`)."""
+
+    page_size = 20
+    max_page_size = 100

@@ -1,5 +1,5 @@
 """`/trainer/…`: invitations, the trainer's clients and their sessions, progress, programs and health
-flags, and the safety-alert feed.
+flags, and the safety-alert feed, reason by reason and grouped per session.
 
 A trainer sees a client only while the client's consent link is active
 (`sessions.access`); every read of a client's data is written to that
@@ -28,17 +28,19 @@ from sessions.programs import services as program_services
 from sessions.rules.values import HIGH_PAIN
 from sessions.trainers import selectors, services
 
-from .filters import AlertFilter, SessionFilter
-from .pagination import AlertPagination, SessionCursorPagination
+from .filters import AlertFilter, AlertGroupFilter, SessionFilter
+from .pagination import AlertGroupPagination, AlertPagination, SessionCursorPagination
 from .permissions import IsTrainer, IsTrainerOrStaff
 from .progress import ProgressView
 from .schema import TAG_TRAINER as TAG
+from .schema import UUID_REGEX
 from .serializers.health import HealthFlagsSerializer
 from .serializers.logbook import StretchSessionSerializer
 from .serializers.programs import ProgramInputSerializer, ProgramSummarySerializer, ProgramViewSerializer
 from .serializers.progress import ProgressQuerySerializer
 from .serializers.trainers import (
     AlertAcknowledgeSerializer,
+    AlertGroupSerializer,
     AlertSerializer,
     InvitationSerializer,
     TrainerClientSerializer,
@@ -148,6 +150,23 @@ class TrainerClientHealthView(ClientScopedMixin, GenericAPIView):
         return Response(HealthFlagsSerializer(HealthFlagsSerializer.of(flags)).data)
 
 
+class AlertFeedMixin:
+    """The safety feed, per reason or per session: for trainers and staff, and every client it
+    shows gets a read of "alerts" in their access log."""
+
+    permission_classes = [IsTrainerOrStaff]
+
+    def log_read(self, client_ids) -> None:
+        access.log_access(
+            trainer=self.request.user, client_ids=client_ids, resource="alerts", path=self.request.get_full_path()
+        )
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
+        self.log_read({row["client"]["id"] for row in response.data["results"]})
+        return response
+
+
 @extend_schema_view(
     list=extend_schema(
         operation_id="trainer_alert_list",
@@ -155,8 +174,7 @@ class TrainerClientHealthView(ClientScopedMixin, GenericAPIView):
         tags=[TAG],
     )
 )
-class TrainerAlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsTrainerOrStaff]
+class TrainerAlertViewSet(AlertFeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
     lookup_value_regex = "[0-9]+"
@@ -166,12 +184,6 @@ class TrainerAlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
         return alert_selectors.trainer_alerts(trainer=self.request.user)
-
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        response = super().list(request, *args, **kwargs)
-        clients = {alert["client"]["id"] for alert in response.data["results"]}
-        access.log_access(trainer=request.user, client_ids=clients, resource="alerts", path=request.get_full_path())
-        return response
 
     @extend_schema(
         operation_id="trainer_alert_acknowledge",
@@ -187,6 +199,64 @@ class TrainerAlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         alert = alert_services.alert_acknowledge(alert=alert, by=request.user, note=data.validated_data.get("note", ""))
         return Response(AlertSerializer(alert_selectors.trainer_alerts(trainer=request.user).get(pk=alert.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="trainer_alert_group_list",
+        summary="The safety feed grouped per session: the most urgent open session first",
+        tags=[TAG],
+    )
+)
+class TrainerAlertGroupViewSet(AlertFeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The safety feed, one entry per session that raised alerts, with all its reasons; the
+    per-reason feed (`TrainerAlertViewSet`) keeps each reason's full record.
+
+    Ordering (`alerts.selectors.trainer_alert_groups`): by the session's most urgent open reason,
+    in the order of `rules.safety.URGENCY`; sessions whose reasons are all acknowledged after the
+    open ones; then the newest latest reason first; the session id breaks ties.
+
+    Pagination: numbered pages, `page_size` 20 by default and at most 100 (`AlertGroupPagination`).
+    A cursor needs an ordering whose first key is a stored value that a row keeps; this one
+    starts with an aggregate that takes four values and changes as reasons arrive and are
+    acknowledged, so a cursor would skip or repeat groups. Numbered pages cost one COUNT, and a
+    group acknowledged between two reads moves down and may shift the later pages by one.
+    """
+
+    serializer_class = AlertGroupSerializer
+    filterset_class = AlertGroupFilter
+    pagination_class = AlertGroupPagination
+    lookup_url_kwarg = "session_id"
+    lookup_value_regex = UUID_REGEX
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StretchSession.objects.none()
+        return alert_selectors.trainer_alert_groups(trainer=self.request.user)
+
+    @extend_schema(
+        operation_id="trainer_alert_group_acknowledge",
+        summary="Acknowledge every open reason of a session's alerts at once, with a note",
+        description=(
+            "Every reason of the session not yet acknowledged is acknowledged now, by the caller, with the note; "
+            "reasons acknowledged earlier keep their acknowledgement. Answers the session's group. A session "
+            "without alerts, or of a client the caller may not see, is a 404."
+        ),
+        tags=[TAG],
+        request=AlertAcknowledgeSerializer,
+        responses={200: AlertGroupSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def acknowledge(self, request: Request, session_id=None) -> Response:
+        session = get_object_or_404(self.get_queryset().prefetch_related(None), pk=session_id)
+        data = AlertAcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert_services.alert_group_acknowledge(
+            client=session.owner, session=session, by=request.user, note=data.validated_data.get("note", "")
+        )
+        group = self.get_queryset().get(pk=session.pk)
+        self.log_read([group.owner_id])
+        return Response(AlertGroupSerializer(group).data)
 
 
 @extend_schema_view(

@@ -14,6 +14,7 @@ router.register(
     basename="trainer-client-session",
 )
 router.register("trainer/alerts", trainer.TrainerAlertViewSet, basename="trainer-alert")
+router.register("trainer/alert-groups", trainer.TrainerAlertGroupViewSet, basename="trainer-alert-group")
 router.register(
     r"trainer/clients/(?P<client_id>[0-9]+)/programs",
     trainer.TrainerClientProgramViewSet,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, CharField, IntegerField, Q, Value, When
 
 from catalog.models import Dose, Exercise
 from catalog.rules import intensity_ceiling, means_stop
@@ -26,6 +26,19 @@ from .values import HIGH_PAIN
 
 # Most urgent first: the trainer's feed and the freeze name the most urgent reason.
 URGENCY = (AlertKind.ESCALATION, AlertKind.STOP_EVENT, AlertKind.HIGH_PAIN, AlertKind.ABOVE_TARGET)
+
+
+def urgency_rank(kind_field: str = "kind") -> Case:
+    """`URGENCY` as a query expression: the place of the alert kind in `kind_field` (0 is the most urgent)."""
+    whens = (When(**{kind_field: kind}, then=Value(rank)) for rank, kind in enumerate(URGENCY))
+    return Case(*whens, output_field=IntegerField())
+
+
+def urgency_kind(rank_field: str) -> Case:
+    """The alert kind at the place in `URGENCY` held by `rank_field` (an `urgency_rank`), as a query expression."""
+    whens = (When(**{rank_field: rank}, then=Value(str(kind))) for rank, kind in enumerate(URGENCY))
+    return Case(*whens, output_field=CharField())
+
 
 # (hold field, protocol field prefix, the phase's name) of a PNF hold.
 PNF_PHASES = (

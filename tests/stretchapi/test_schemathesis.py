@@ -132,6 +132,7 @@ def _path_targets(path: str) -> dict[str, str]:
         ("/api/v1/sessions/{id}", "id", "sessions"),
         ("/api/v1/me/trainers/{id}", "id", "links"),
         ("/api/v1/trainer/alerts/{id}", "id", "alerts"),
+        ("/api/v1/trainer/alert-groups/{session_id}", "session_id", "sessions"),
         ("/api/v1/trainer/clients/{client_id}", "client_id", "clients"),
     ):
         if path.startswith(prefix):

@@ -1,10 +1,12 @@
-"""Serializers of the trainer's side: invitations, consent links, the access log, clients and alerts."""
+"""Serializers of the trainer's side: invitations, consent links, the access log, clients and alerts
+(reason by reason, and grouped per session)."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sessions.choices import AlertKind
 from sessions.models import AccessLogEntry, Alert, TrainerLink, User
 from stretchapi.api.serializers import StrictCharField, StrictSerializer
 
@@ -84,23 +86,14 @@ class TrainerClientSerializer(serializers.ModelSerializer):
         return MainExerciseBalanceSerializer(client).data if client.main_exercise else None
 
 
-class AlertSerializer(serializers.ModelSerializer):
-    client = PersonSerializer()
-    session = serializers.UUIDField(source="session_id")
+class AlertSourceFieldsMixin(serializers.Serializer):
+    """What an alert points at — the hold or stop event that raised it — as flat fields."""
+
     exercise = serializers.SerializerMethodField()
     side = serializers.SerializerMethodField()
     intensity = serializers.SerializerMethodField()
     pain = serializers.SerializerMethodField()
     stop_sign = serializers.SerializerMethodField()
-    acknowledged_by = PersonSerializer(allow_null=True)
-
-    class Meta:
-        model = Alert
-        fields = [
-            "id", "kind", "client", "session", "occurred_at", "exercise", "side", "intensity", "pain", "stop_sign",
-            "created_at", "acknowledged_at", "acknowledged_by", "note",
-        ]  # fmt: skip
-        read_only_fields = fields
 
     def _hold(self, alert: Alert):
         return alert.hold if alert.hold_id else (alert.stop_event.hold if alert.stop_event_id else None)
@@ -123,6 +116,50 @@ class AlertSerializer(serializers.ModelSerializer):
 
     def get_stop_sign(self, alert: Alert) -> str | None:
         return alert.stop_event.kind if alert.stop_event_id else None
+
+
+class AlertSerializer(AlertSourceFieldsMixin, serializers.ModelSerializer):
+    client = PersonSerializer()
+    session = serializers.UUIDField(source="session_id")
+    acknowledged_by = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "kind", "client", "session", "occurred_at", "exercise", "side", "intensity", "pain", "stop_sign",
+            "created_at", "acknowledged_at", "acknowledged_by", "note",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertGroupReasonSerializer(AlertSourceFieldsMixin, serializers.ModelSerializer):
+    """One reason of a session's alert group; its full record (who acknowledged it, the note) is
+    on `/trainer/alerts/`."""
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "kind", "exercise", "side", "intensity", "pain", "stop_sign", "occurred_at", "acknowledged_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertGroupSerializer(serializers.Serializer):
+    """The alerts of one client's session, as one entry of the grouped feed."""
+
+    session = serializers.UUIDField(source="id")
+    client = PersonSerializer(source="owner")
+    started_at = serializers.DateTimeField(help_text="When the session started.")
+    most_urgent = serializers.ChoiceField(
+        choices=AlertKind.choices, help_text="The most urgent kind among all the reasons (the first reason's)."
+    )
+    occurred_at = serializers.DateTimeField(source="latest_reason_at", help_text="When the latest reason occurred.")
+    open = serializers.IntegerField(source="reasons_open", help_text="Reasons not yet acknowledged.")
+    acknowledged = serializers.SerializerMethodField(help_text="Every reason is acknowledged.")
+    reasons = AlertGroupReasonSerializer(source="alerts", many=True, help_text="Most urgent first, then newest first.")
+
+    def get_acknowledged(self, session) -> bool:
+        return session.reasons_open == 0
 
 
 class AlertAcknowledgeSerializer(StrictSerializer):
