@@ -39,7 +39,7 @@ class Scenario:
     exercise: str = HAMSTRING
     goal: str = "general_flexibility"
     stop: dict | None = None  # a stop event during the first hold
-    acknowledge: bool = False
+    acknowledge: bool | str = False  # True: every alert; a kind: only the alerts of that kind
     clean_after_days: float | None = None  # a clean session this long after the one in question
     earlier: list[tuple[str, int, int]] = field(default_factory=list)  # (goal, held, intensity) sessions before
     expected_event: str | None = None  # the alert kind a frozen step points at
@@ -154,6 +154,26 @@ SCENARIOS = [
         expected_step=("hold_longer", 10, 7),
     ),
     Scenario(
+        "acknowledging only the stop event leaves its session's high-pain alert open: still frozen by it",
+        holds=[hold()],
+        stop={"kind": "cramping", "pain": 8, "action": "eased_off"},
+        acknowledge="stop_event",
+        clean_after_days=2,
+        expected_flagged=True,
+        expected_alerts=["high_pain", "stop_event"],
+        expected_step=("frozen", 30, 5),
+        expected_event="high_pain",
+    ),
+    Scenario(
+        "sharp pain 9 and carrying on escalates, above the stop event and the high pain",
+        holds=[hold()],
+        stop={"kind": "sharp-pain", "pain": 9, "action": "continued"},
+        expected_flagged=True,
+        expected_alerts=["escalation", "high_pain", "stop_event"],
+        expected_step=("frozen", 30, 5),
+        expected_event="escalation",
+    ),
+    Scenario(
         "an acknowledged stop event still freezes without a clean session after it",
         holds=[hold()],
         stop={"kind": "cramping", "pain": 5, "action": "eased_off"},
@@ -226,7 +246,10 @@ def test_every_door_judges_the_scenario_alike(scenario, trainer, trainer_api, as
     if body["holds"]:
         upload(as_client, body)
     if scenario.acknowledge:
-        for alert in Alert.objects.all():
+        alerts = Alert.objects.all()
+        if isinstance(scenario.acknowledge, str):
+            alerts = alerts.filter(kind=scenario.acknowledge)
+        for alert in alerts:
             alert_acknowledge(alert=alert, by=trainer, note="Talked it through.")
     if scenario.clean_after_days is not None:
         clean = _session(scenario.exercise, scenario.goal, EVENT_DAYS_AGO - scenario.clean_after_days, [hold()])
@@ -266,13 +289,17 @@ def test_a_pnf_hold_names_the_phases_outside_the_protocol(as_client):
     ] * 2
 
 
-def test_a_flagged_filter_lists_a_session_with_high_pain_only(as_client):
+def test_a_flagged_filter_lists_a_session_with_high_pain_only_for_the_client_and_the_trainer(
+    trainer_api, as_client, client_user
+):
+    link(trainer_api, as_client)
     painful = upload(as_client, _session(HAMSTRING, "general_flexibility", 2, [hold(pain=8)]))
     upload(as_client, _session(HAMSTRING, "general_flexibility", 1, [hold(pain=3)]))
 
-    flagged = as_client.get("/api/v1/sessions/", {"flagged": "true"}).json()["results"]
+    mine = as_client.get("/api/v1/sessions/", {"flagged": "true"}).json()["results"]
+    theirs = trainer_api.get(f"/api/v1/trainer/clients/{client_user.pk}/sessions/", {"flagged": "true"}).json()
 
-    assert [s["id"] for s in flagged] == [painful["id"]]
+    assert [s["id"] for s in mine] == [s["id"] for s in theirs["results"]] == [painful["id"]]
 
 
 def test_holds_after_a_stop_that_ended_the_session_are_refused_naming_them(as_client):
