@@ -11,6 +11,7 @@ from catalog.choices import Side
 
 from ..access import consented_client_ids
 from ..models import AccessLogEntry, Alert, Hold, Program, ProgramItem, TrainerLink, User
+from ..rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS
 
 
 def trainer_clients(*, trainer: User) -> QuerySet[User]:
@@ -18,6 +19,7 @@ def trainer_clients(*, trainer: User) -> QuerySet[User]:
     left/right balance of their main exercise (the program's first item) — in one query."""
     now = timezone.now()
     live = Q(stretch_sessions__deleted_at__isnull=True)
+    week, four_weeks = now - timedelta(days=WEEK_DAYS), now - timedelta(days=FOUR_WEEKS_DAYS)
     current = Program.objects.filter(client=OuterRef("pk"), ended_at__isnull=True)
     first_item = ProgramItem.objects.filter(program__client=OuterRef("pk"), program__ended_at__isnull=True).order_by(
         "position"
@@ -27,7 +29,7 @@ def trainer_clients(*, trainer: User) -> QuerySet[User]:
         holds = Hold.objects.filter(
             session__owner=OuterRef("pk"),
             session__deleted_at__isnull=True,
-            session__started_at__gte=now - timedelta(days=28),
+            session__started_at__gte=four_weeks,
             exercise__slug=OuterRef("main_exercise"),
             side=side,
         )
@@ -38,11 +40,11 @@ def trainer_clients(*, trainer: User) -> QuerySet[User]:
         .annotate(
             last_session_at=Max("stretch_sessions__started_at", filter=live),
             sessions_last_7_days=Count(
-                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=now - timedelta(days=7)),
+                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=week),
                 distinct=True,
             ),
             sessions_last_28_days=Count(
-                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=now - timedelta(days=28)),
+                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=four_weeks),
                 distinct=True,
             ),
             target_sessions_per_week=Subquery(current.values("sessions_per_week")[:1]),

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from sessions.choices import AlertKind
 from sessions.models import AccessLogEntry, Alert, TrainerLink, User
+from sessions.rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence
 from stretchapi.api.serializers import StrictCharField, StrictSerializer
 
 from .accounts import PersonSerializer
@@ -75,11 +76,11 @@ class TrainerClientSerializer(serializers.ModelSerializer):
 
     def get_adherence_7_days(self, client) -> float | None:
         target = client.target_sessions_per_week
-        return round(client.sessions_last_7_days / target, 2) if target else None
+        return adherence(sessions=client.sessions_last_7_days, sessions_per_week=target, days=WEEK_DAYS)
 
     def get_adherence_28_days(self, client) -> float | None:
         target = client.target_sessions_per_week
-        return round(client.sessions_last_28_days / (4 * target), 2) if target else None
+        return adherence(sessions=client.sessions_last_28_days, sessions_per_week=target, days=FOUR_WEEKS_DAYS)
 
     @extend_schema_field(MainExerciseBalanceSerializer(allow_null=True))
     def get_main_exercise_balance(self, client):
