@@ -6,12 +6,14 @@ Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
                  programs, health (a client's flags), exports, idempotency.
 - `choices.py`   every value of the API contract; `limits.py` the bounds of logged values.
 - `rules/`       the rules, written once: `records` (what makes a session or row valid),
-                 `safety` (flags and the alerts they raise), `progression` (the next step),
+                 `safety` (flags, the alerts they raise, their urgency), `progression` (the
+                 next step and the one freeze), `adherence` (sessions against the program),
                  `values` (every threshold, with its source).
 - `access.py`    who may see what: roles, the consented-clients query, the access log.
 - `accounts/`    sign-up and device tokens (services).
 - `logbook/`     upload, live appends, edits, deletion (services); session reads (selectors).
-- `alerts/`      raising and acknowledging alerts (services); the trainer's feed, per reason or per session (selectors).
+- `alerts/`      raising and acknowledging alerts (services); the trainer's feed, per reason
+                 or grouped per session (selectors).
 - `trainers/`    invitations and consent (services); a trainer's clients (selectors).
 - `programs/`    assigning a program (services); following one (selectors).
 - `progress/`    an exercise's history per side, balance and next step (selectors).
