@@ -12,8 +12,6 @@ shared with the admin.
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
@@ -21,8 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
-# The largest id a 64-bit primary key holds; larger numbers are refused before they reach the database.
-MAX_ID = 2**63 - 1
+from stretchapi.inputs import MAX_ID, InputError, parse_id, parse_moment
 
 
 class NotBlankMixin:
@@ -64,21 +61,19 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
 
 class StrictIsoDateTimeField(NotBlankMixin, filters.IsoDateTimeFilter.field_class):
-    """An ISO 8601 time, handed on in UTC.
+    """An ISO 8601 time with its offset, within years 2000–2100, handed on in UTC (`stretchapi.inputs.parse_moment`).
 
     Python takes UTC offsets up to ±23:59 but PostgreSQL only up to ±15:59, so
-    the offset is resolved here; a time that does not exist in UTC (year 1
-    minus an hour) is refused.
+    the offset is resolved here; a time outside the range is refused.
     """
 
     def to_python(self, value):
-        moment = super().to_python(value)
-        if moment is None:
+        if value in self.empty_values:
             return None
         try:
-            return moment.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValidationError("This time is out of range.", code="overflow") from exc
+            return parse_moment(value)
+        except InputError as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
 
 
 class StrictIsoDateTimeFilter(filters.IsoDateTimeFilter):
@@ -86,8 +81,15 @@ class StrictIsoDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class IdField(NotBlankMixin, forms.IntegerField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+    """A row's id, read by `stretchapi.inputs.parse_id`: ASCII digits, from 1 to MAX_ID."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_id(str(value))
+        except InputError as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})

@@ -29,6 +29,7 @@ from sessions.exports.services import (
     parse_moment,
 )
 from stretchapi.api.serializers import StrictCharField, StrictSerializer
+from stretchapi.inputs import InputError
 
 from .permissions import CanExport
 
@@ -68,6 +69,8 @@ class ExportNegotiation(DefaultContentNegotiation):
 
 
 class MomentField(serializers.Field):
+    """A date or a datetime with its offset, within years 2000–2100 (`exports.services.parse_moment`)."""
+
     default_error_messages = {"invalid": "{message}"}
 
     def to_internal_value(self, data):
@@ -75,8 +78,10 @@ class MomentField(serializers.Field):
             self.fail("invalid", message="A date or a datetime is required.")
         try:
             return parse_moment(data)
-        except ValueError as exc:
-            self.fail("invalid", message=str(exc))
+        except InputError as exc:
+            # The export has always answered `invalid` for a time without its offset; the range has its own codes.
+            code = "invalid" if exc.code == "naive" else exc.code
+            raise serializers.ValidationError(exc.message, code=code) from exc
 
 
 class ExportQuerySerializer(StrictSerializer):

@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 
 from catalog.models import Exercise
 from sessions.access import consented_links, is_analyst, is_trainer, log_access
 from sessions.choices import ExportStatus, Role
 from sessions.models import ExportRecord, User
+from stretchapi import inputs
 from stretchapi.errors import InvalidData
 
 from . import pseudonyms, streams
@@ -45,17 +46,23 @@ def export_audience(user: User) -> Recipient | None:
 
 
 def parse_moment(text: str) -> date | datetime:
-    """A date (`2026-11-23`) or a datetime with its UTC offset (`2026-11-23T07:30:00Z`)."""
+    """A date (`2026-11-23`) or a datetime with its UTC offset (`2026-11-23T07:30:00Z`), within years 2000–2100.
+
+    Datetimes are read by `stretchapi.inputs.parse_moment` (in UTC), days checked by `check_day`; both
+    raise `InputError`, a `ValueError` with a stable `code`.
+    """
     text = text.strip()
+    if "T" in text or " " in text:
+        return inputs.parse_moment(text)
     try:
-        moment = parse_datetime(text) if "T" in text or " " in text else parse_date(text)
+        day = parse_date(text)
     except ValueError:
-        moment = None
-    if moment is None:
-        raise ValueError(f"'{text}' is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:MM:SSZ).")
-    if isinstance(moment, datetime) and moment.tzinfo is None:
-        raise ValueError(f"'{text}' has no UTC offset: end it with Z or +HH:MM.")
-    return moment
+        day = None
+    if day is None:
+        raise inputs.InputError(
+            "invalid", f"'{text}' is neither a date (YYYY-MM-DD) nor a datetime (YYYY-MM-DDTHH:MM:SSZ)."
+        )
+    return inputs.check_day(day)
 
 
 def _start_of(moment: date | datetime, *, end: bool) -> datetime:
@@ -117,12 +124,14 @@ def _person(field: str, value, audience: Recipient, problems: dict) -> int | Non
         if found is None:
             problems[field] = [("invalid_choice", f"No {field} has the pseudonym '{value}' (`{prefix}…`).")]
         return found
-    if not value.isdigit():
-        problems[field] = [("invalid", f"A {field}'s user id (a whole number) is required.")]
+    try:
+        user_id = inputs.parse_id(value)
+    except inputs.InputError as exc:
+        problems[field] = [(exc.code, f"A {field}'s user id is required. {exc.message}")]
         return None
-    if field == "client" and not consented_links(audience.trainer).filter(client_id=int(value)).exists():
+    if field == "client" and not consented_links(audience.trainer).filter(client_id=user_id).exists():
         problems[field] = [("invalid_choice", "Not one of the clients who consented to your access.")]
-    return int(value)
+    return user_id
 
 
 @dataclass

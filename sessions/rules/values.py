@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 # Our choice: phones' clocks drift; a moment up to five minutes ahead of the server is not "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
 # Our choice: a hold or stop event may be stamped up to five minutes outside its session's start and end.
 WINDOW_TOLERANCE = timedelta(minutes=5)
-# Our choice: nobody logged a session with this app before 2000; refusing earlier times keeps the
-# checks' arithmetic (minus the tolerance above) away from the year-1 edge of Python's datetime.
-EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+# Every time a door accepts lies within years 2000–2100 (`stretchapi.inputs` EARLIEST_MOMENT and
+# LATEST_MOMENT, named there for every door), so the tolerances above, added to or taken from an
+# accepted time, never reach the year-1 or year-9999 edge of Python's datetime.
 
 # Clinical convention: on the 0–10 numeric pain rating scale, 7 and above is severe pain.
 HIGH_PAIN = 7

@@ -1,31 +1,147 @@
-"""JSON parsing that refuses text no database can store.
+"""The one JSON parser of the API: it refuses what the standard library lets through.
 
-JSON may spell a lone UTF-16 surrogate (`"\\ud800"`); Python decodes it into a
-str that cannot be encoded as UTF-8, so it would fail deep inside a write or
-a response (a 500). It is refused here, at the door, as a 400 parse error.
+- **Nesting deeper than `JSON_MAX_DEPTH`** (32 arrays or objects inside one
+  another). Python's decoder recurses once per level, so 2 KB of `[` raise
+  `RecursionError` (a 500). The raw text is scanned first, counting brackets
+  outside strings without recursion, and refused as a 400 `json_too_deep`.
+  The deepest body the API takes, an exercise in the catalog editing API, is
+  4 levels deep (the deepest file under `catalog/data/exercises/`); 32 leaves room.
+- **A key written twice in one object.** Python keeps the last and drops the
+  first silently (`"notes"` twice, `"email"` twice at sign-up); the caller
+  meant one of them and the service cannot know which. Refused as a 400
+  `duplicate_key`, its `errors` entry naming the key's path (`holds[0].notes`).
+- **A lone UTF-16 surrogate** (`"\\ud800"`): Python decodes it into a str that
+  cannot be encoded as UTF-8, so it would fail deep inside a write or a
+  response. Refused as a 400 `parse_error`.
+- `NaN` and `Infinity`, which are not JSON (DRF's strict mode): `parse_error`.
+
+The checks after decoding walk the value with an explicit stack, never by
+recursion.
 """
 
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from typing import Any
+
+from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+from rest_framework.utils.json import strict_constant
+
+# Our choice: the deepest body the API takes is 4 levels (a catalog exercise); 32 is far above it and
+# far below Python's recursion limit. `settings.JSON_MAX_DEPTH` overrides it.
+JSON_MAX_DEPTH = 32
+
+# A JSON string (escapes included) or one bracket: brackets inside strings are skipped with their string.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
-def _check_text(value) -> None:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ParseError("The body contains text that is not valid Unicode (a lone surrogate).") from exc
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item)
+class BodyRefused(ParseError):
+    """A body that decodes but that the service refuses; shaped like `errors.ApiError` (a `title`, an
+    `extra`), which this module cannot import: `errors` imports DRF's views, which import this parser."""
+
+    title = "Invalid request."
+
+    def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None):
+        super().__init__(detail=detail, code=self.default_code)
+        self.extra = extra or {}
+
+
+class JSONTooDeep(BodyRefused):
+    default_code = "json_too_deep"
+    default_detail = "The JSON body nests arrays and objects too deeply."
+
+
+class DuplicateKey(BodyRefused):
+    default_code = "duplicate_key"
+    default_detail = "The JSON body has a key twice in one object."
+
+
+def max_depth() -> int:
+    return getattr(settings, "JSON_MAX_DEPTH", JSON_MAX_DEPTH)
+
+
+def check_depth(text: str, limit: int) -> None:
+    """Refuse text whose arrays and objects nest deeper than `limit`, before it is decoded."""
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                raise JSONTooDeep(f"Arrays and objects may nest at most {limit} levels deep.")
+        elif bracket in "]}":
+            depth -= 1
+
+
+class _Duplicated(dict):
+    """An object in which `key` was written more than once."""
+
+    key: str
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value
+    seen: set[str] = set()
+    duplicated = _Duplicated(value)
+    duplicated.key = next(key for key, _ in pairs if key in seen or seen.add(key))
+    return duplicated
+
+
+def _path(prefix: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_value(data: Any) -> None:
+    """Refuse a decoded value holding a duplicated key or a lone surrogate (walked with a stack)."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not _is_text(value):
+                raise ParseError("The body contains text that is not valid Unicode (a lone surrogate).")
+        elif isinstance(value, dict):
+            if isinstance(value, _Duplicated):
+                field = _path(path, value.key)
+                message = f"The key '{value.key}' appears more than once in this object; send it once."
+                raise DuplicateKey(
+                    f"Duplicate key: {field}.",
+                    extra={"errors": [{"field": field, "code": "duplicate_key", "message": message}]},
+                )
+            for key, item in reversed(value.items()):
+                if not _is_text(key):
+                    raise ParseError("The body contains text that is not valid Unicode (a lone surrogate).")
+                stack.append((_path(path, key), item))
+        elif isinstance(value, list):
+            stack.extend((_path(path, index), item) for index, item in reversed(list(enumerate(value))))
 
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        _check_text(data)
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            text = codecs.decode(stream.read(), encoding)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+        check_depth(text, max_depth())
+        try:
+            data = json.loads(text, object_pairs_hook=_object, parse_constant=strict_constant if self.strict else None)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+        check_value(data)
         return data
