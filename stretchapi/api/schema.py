@@ -9,6 +9,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from .errors import PROBLEM_CONTENT_TYPE
+from .parsers import JSON_MAX_DEPTH
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -77,7 +78,9 @@ FIELD_ERROR = {
 BAD_REQUEST = {
     "description": (
         "A validation problem (`code` `validation_error`, with an `errors` entry per offending field) or another "
-        "request the service cannot take, such as a body that is not JSON (`parse_error`)."
+        "request the service cannot take, such as a body that is not JSON (`parse_error`), nests arrays and "
+        f"objects deeper than {JSON_MAX_DEPTH} levels (`json_too_deep`) or writes a key twice in one object "
+        "(`duplicate_key`, with an `errors` entry naming the key's path)."
     ),
     "anyOf": [{"$ref": "#/components/schemas/ValidationProblem"}, {"$ref": "#/components/schemas/Problem"}],
 }
