@@ -272,9 +272,17 @@ def _same_fields(instance, data: dict[str, Any], *, exclude: set[str]) -> bool:
 
 @transaction.atomic
 def session_update(*, session: StretchSession, if_match: str | None, data: dict[str, Any]) -> StretchSession:
-    """Change a session's own fields (not its holds) when the client holds its current ETag."""
+    """Change a session's own fields (not its holds) when the client holds its current ETag.
+
+    A change that changes nothing (an empty body, or values equal to the stored ones) writes
+    nothing: the session keeps its version and ETag, as the admin's unchanged save does. The
+    If-Match check still comes first, so a stale ETag is a 412 even then.
+    """
     session = _locked(session)
     _require_current(session, if_match)
+    data = {key: value for key, value in data.items() if getattr(session, key) != value}
+    if not data:
+        return session
     if data.get("ended_at") is not None:
         problems: Problems = {}
         records.check_new_end(
