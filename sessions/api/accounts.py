@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from sessions.accounts import services
+from sessions.accounts.emails import email_for_sign_in
 from sessions.errors import NotTokenAuthenticated
 from sessions.models import DeviceToken
 
@@ -63,9 +64,8 @@ class TokenView(GenericAPIView):
     def post(self, request: Request) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request, email=data.validated_data["email"].lower(), password=data.validated_data["password"]
-        )
+        email = email_for_sign_in(data.validated_data["email"])
+        user = authenticate(request, email=email, password=data.validated_data["password"])
         if user is None:
             raise exceptions.AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
         token, raw = services.token_issue(user=user, device_name=data.validated_data["device_name"])
