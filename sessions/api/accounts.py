@@ -9,12 +9,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from sessions.accounts import services
 from sessions.accounts.emails import email_for_sign_in
 from sessions.errors import NotTokenAuthenticated
 from sessions.models import DeviceToken
+from stretchapi.api.throttling import SharedScopedRateThrottle
 
 from .schema import TAG_AUTH, problem
 from .serializers.accounts import MeSerializer, RegisterSerializer, TokenRequestSerializer, TokenResponseSerializer
@@ -23,7 +23,7 @@ from .serializers.accounts import MeSerializer, RegisterSerializer, TokenRequest
 class RegisterView(GenericAPIView):
     authentication_classes: list = []  # a stale token on the phone must not block signing up
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedRateThrottle]
     throttle_scope = "register"
     serializer_class = RegisterSerializer
 
@@ -43,7 +43,7 @@ class RegisterView(GenericAPIView):
 class TokenView(GenericAPIView):
     authentication_classes: list = []  # an expired or revoked token must not block signing in again
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedRateThrottle]
     throttle_scope = "login"
     serializer_class = TokenRequestSerializer
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from knox.crypto import hash_token
 from rest_framework.test import APIClient
@@ -25,10 +25,10 @@ PASSWORD = "a-long-Passphrase-42"  # make_user's default
 
 @pytest.fixture(autouse=True)
 def empty_throttle_cache():
-    """The throttles count in the default cache: start each test from zero, and leave nothing behind."""
-    cache.clear()
+    """The throttles count in the "throttle" cache: start each test from zero, and leave nothing behind."""
+    caches["throttle"].clear()
     yield
-    cache.clear()
+    caches["throttle"].clear()
 
 
 @pytest.fixture
