@@ -6,6 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 python manage.py migrate --noinput
+python manage.py createcachetable  # the throttles' counts (settings: CACHES["throttle"])
 python manage.py load_catalog
 python manage.py collectstatic --noinput --verbosity 0
 

@@ -17,6 +17,7 @@ def django_db_setup(django_test_environment, django_db_blocker):
 
     with django_db_blocker.unblock():
         config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+        call_command("createcachetable", verbosity=0)  # as scripts/start.sh does, for a database cache
         call_command("load_catalog", verbosity=0)
     yield
     with django_db_blocker.unblock():

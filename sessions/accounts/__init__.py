@@ -1,1 +1,1 @@
-"""Accounts: sign-up, signing devices in and out (`services`)."""
+"""Accounts: sign-up, signing devices in and out (`services`); the email address rule (`emails`)."""

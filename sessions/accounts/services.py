@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from stretchapi.errors import InvalidData
 
 from ..choices import Role
 from ..models import DeviceToken, User
+from .emails import EmailRefused, email_normalize
 
 
 def user_create(*, email: str, password: str, role: str, display_name: str = "") -> User:
-    """Create an account of any role under the sign-up rules: a unique, lowercased email
-    address and a password that passes Django's validators. Staff get admin access."""
-    email = User.objects.normalize_email(email.strip()).lower()
+    """Create an account of any role under the sign-up rules: a unique email address in its
+    normalised form (`emails.email_normalize`: no look-alikes) and a password that passes
+    Django's validators. Staff get admin access."""
     problems: dict[str, list[tuple[str, str]]] = {}
     try:
-        validate_email(email)
-    except DjangoValidationError:
-        problems["email"] = [("invalid", "Enter a valid email address.")]
-    if User.objects.filter(email=email).exists():
+        email = email_normalize(email)
+    except EmailRefused as exc:
+        problems["email"] = [(exc.code, exc.message)]
+        email = email.strip().lower()
+    if "email" not in problems and User.objects.filter(email=email).exists():
         problems["email"] = [("email_taken", "An account with this email address already exists.")]
     candidate = User(email=email, display_name=display_name, role=role)
     try:

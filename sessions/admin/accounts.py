@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -10,6 +11,7 @@ from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from sessions import access
 from sessions.access import TRAINER, panel_role
 from sessions.accounts import services
+from sessions.accounts.emails import EmailRefused, email_normalize
 from sessions.models import DeviceToken, User
 from sessions.progress.selectors import progression_freeze
 from sessions.trainers import selectors
@@ -18,8 +20,11 @@ from .scoping import RoleScopedAdmin
 
 
 def _normalized_email(email: str) -> str:
-    """As the manager and sign-up store it (a database constraint requires lowercase)."""
-    return User.objects.normalize_email(email).lower()
+    """As sign-up stores it (`sessions.accounts.emails`: normalised, no look-alikes, lowercase)."""
+    try:
+        return email_normalize(email)
+    except EmailRefused as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -46,6 +51,8 @@ class UserChangeForm(DjangoUserChangeForm):
         fields = "__all__"
 
     def clean_email(self) -> str:
+        if "email" not in self.changed_data:  # an account made before today's rules keeps its address
+            return self.cleaned_data["email"]
         return _normalized_email(self.cleaned_data["email"])
 
     def clean(self) -> dict:

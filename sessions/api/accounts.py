@@ -9,11 +9,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from sessions.accounts import services
+from sessions.accounts.emails import email_for_sign_in
 from sessions.errors import NotTokenAuthenticated
 from sessions.models import DeviceToken
+from stretchapi.api.throttling import SharedScopedRateThrottle
 
 from .schema import TAG_AUTH, problem
 from .serializers.accounts import MeSerializer, RegisterSerializer, TokenRequestSerializer, TokenResponseSerializer
@@ -22,7 +23,7 @@ from .serializers.accounts import MeSerializer, RegisterSerializer, TokenRequest
 class RegisterView(GenericAPIView):
     authentication_classes: list = []  # a stale token on the phone must not block signing up
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedRateThrottle]
     throttle_scope = "register"
     serializer_class = RegisterSerializer
 
@@ -42,7 +43,7 @@ class RegisterView(GenericAPIView):
 class TokenView(GenericAPIView):
     authentication_classes: list = []  # an expired or revoked token must not block signing in again
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedRateThrottle]
     throttle_scope = "login"
     serializer_class = TokenRequestSerializer
 
@@ -63,9 +64,8 @@ class TokenView(GenericAPIView):
     def post(self, request: Request) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request, email=data.validated_data["email"].lower(), password=data.validated_data["password"]
-        )
+        email = email_for_sign_in(data.validated_data["email"])
+        user = authenticate(request, email=email, password=data.validated_data["password"])
         if user is None:
             raise exceptions.AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
         token, raw = services.token_issue(user=user, device_name=data.validated_data["device_name"])

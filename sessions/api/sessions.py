@@ -128,6 +128,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         operation_id="session_update",
         summary="Change a session's end, outcome or notes",
+        description=(
+            "Needs the session's current ETag in `If-Match` (checked first: a stale ETag is a 412 even for a body "
+            "that changes nothing). A body that changes nothing (`{}`, or values equal to the stored ones) is a "
+            "no-op: 200 with the session as stored, its `version` and ETag unchanged, nothing written."
+        ),
         tags=[TAG_SESSIONS],
         request=SessionUpdateSerializer,
         parameters=[IF_MATCH_PARAMETER],

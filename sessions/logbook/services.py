@@ -91,16 +91,21 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     `SessionConflict`; owned by someone else, a `SessionIdTaken` that reveals
     nothing of it. Concurrent retries race on the primary key: exactly one
     insert wins and the others become retries.
+
+    The session id decides before the rows' client-chosen ids do: a retry whose
+    twin committed between our first look and our insert finds the twin's holds
+    already stored, and that is a retry too, not a `RecordConflict` — so the
+    session is looked up again whenever the insert fails, for either reason.
     """
     data = upload_check(data=data)
     existing = StretchSession.objects.filter(pk=data["id"]).first()
     if existing is not None:
         return _upload_retry(existing, owner=owner, content_hash=content_hash), False
-    _refuse_taken_child_ids(data)
     try:
         with transaction.atomic():
+            _refuse_taken_child_ids(data)
             session = _session_create(owner=owner, data=data, content_hash=content_hash)
-    except IntegrityError:
+    except (IntegrityError, errors.RecordConflict):
         existing = StretchSession.objects.filter(pk=data["id"]).first()
         if existing is None:
             raise
@@ -272,9 +277,17 @@ def _same_fields(instance, data: dict[str, Any], *, exclude: set[str]) -> bool:
 
 @transaction.atomic
 def session_update(*, session: StretchSession, if_match: str | None, data: dict[str, Any]) -> StretchSession:
-    """Change a session's own fields (not its holds) when the client holds its current ETag."""
+    """Change a session's own fields (not its holds) when the client holds its current ETag.
+
+    A change that changes nothing (an empty body, or values equal to the stored ones) writes
+    nothing: the session keeps its version and ETag, as the admin's unchanged save does. The
+    If-Match check still comes first, so a stale ETag is a 412 even then.
+    """
     session = _locked(session)
     _require_current(session, if_match)
+    data = {key: value for key, value in data.items() if getattr(session, key) != value}
+    if not data:
+        return session
     if data.get("ended_at") is not None:
         problems: Problems = {}
         records.check_new_end(

@@ -87,6 +87,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # trainer's client list that runs in milliseconds. The app's queries are all short.
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database under several gunicorn workers (`make run`): write-ahead logging so that
+    # readers never wait for a writer; every transaction takes the write lock when it begins
+    # (IMMEDIATE), so that two read-then-write transactions queue up instead of one failing with
+    # "database is locked" when both try to upgrade; and a writer waits its turn up to
+    # SQLITE_BUSY_TIMEOUT seconds (below GUNICORN_TIMEOUT) before answering 503.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
 # Analysts' exports read from a replica when one is configured: the router sends
 # export reads to EXPORT_DATABASE, every write (the export records too) to `default`.
 if env.str("ANALYTICS_DATABASE_URL", default=""):
@@ -105,12 +119,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Caches, as cache URLs (django-environ: locmemcache://, redis://host:6379/0, pymemcache://host:11211).
-# "default" holds the throttles' counts; "catalog" holds catalog answers keyed on the catalog
-# version, apart, so that requests for many catalog URLs cannot push throttle counts out.
-# Both are in each process's memory unless a URL names a shared server.
+# Caches, as cache URLs (django-environ: locmemcache://, dbcache://table, redis://host:6379/0,
+# pymemcache://host:11211). "throttle" holds the sign-in and sign-up throttles' counts: it must be
+# shared by every worker and machine, or each gunicorn worker would count on its own and the limit
+# would multiply by the number of workers; by default it is a table of the app's own database
+# (`createcachetable`, run by scripts/start.sh), Redis where there is one (docker-compose.yml).
+# "catalog" holds catalog answers keyed on the catalog version, apart, so that requests for many
+# catalog URLs cannot push throttle counts out; it and "default" are in each process's memory
+# unless a URL names a shared server.
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="locmemcache://default"),
+    "throttle": env.cache_url("THROTTLE_CACHE_URL", default="dbcache://stretchapi_throttle"),
     "catalog": env.cache_url("CATALOG_CACHE_URL", default="locmemcache://catalog?max_entries=1000"),
 }
 # How long a process may answer from the catalog version it last read before reading it again:

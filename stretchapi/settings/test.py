@@ -15,3 +15,8 @@ WHITENOISE_USE_FINDERS = True
 # database, its own connection). Exports still read `default` unless a test
 # points EXPORT_DATABASE at it (tests/stretchapi/test_db_routers.py).
 DATABASES["analytics"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+
+# The throttles count in each test process's memory: tests that may not touch the database still
+# clear every cache (tests/conftest.py). tests/stretchapi/test_throttling.py counts on the database
+# cache, and tests/faults/test_two_workers.py across two gunicorn workers.
+CACHES["throttle"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}  # noqa: F405

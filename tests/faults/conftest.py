@@ -6,6 +6,8 @@
 - `server`: the app as the Docker image serves it, `scripts/start.sh` (migrate,
   load_catalog, collectstatic, gunicorn with sync workers) with production
   settings (tests/faults/settings.py) on a free port of 127.0.0.1.
+- `sqlite_server`: the same, on a SQLite file with two workers and the default
+  throttles, as `make run` serves it.
 - `database`: a query on the app's database from the outside, with psycopg;
   `stored_sessions`: what it holds for some phones' accounts.
 
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +60,8 @@ class Server:
 
     process: subprocess.Popen
     port: int
+    log: Path
+    database: Path | None = None  # the SQLite file, when it serves one
 
     @property
     def api(self) -> Api:
@@ -77,26 +82,52 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(postgres: PostgresCluster) -> Iterator[Server]:
+    env = {
+        "DATABASE_URL": postgres.url(DATABASE),
+        "WEB_CONCURRENCY": str(WORKERS),
+        # Every test client signs up from 127.0.0.1: lift the per-address limits.
+        "THROTTLE_REGISTER": "1000/min",
+        "THROTTLE_LOGIN": "1000/min",
+    }
+    with _serving(env, "server.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory) -> Iterator[Server]:
+    """The app on its embedded database, a SQLite file, as `make run` serves it: two workers, the
+    default throttles (counted in the database cache), each access-log line naming its worker's pid."""
+    database = tmp_path_factory.mktemp("sqlite") / "db.sqlite3"
+    env = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_CMD_ARGS": "--access-logformat 'pid=%(p)s %(t)s \"%(r)s\" %(s)s %(M)sms'",
+    }
+    with _serving(env, "sqlite-server.log") as server:
+        server.database = database
+        yield server
+
+
+@contextmanager
+def _serving(overrides: dict[str, str], log_name: str) -> Iterator[Server]:
+    """scripts/start.sh with the fault tests' settings and these variables, until the block ends."""
     port = free_port()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "DJANGO_SETTINGS_MODULE": "tests.faults.settings",
-        "DATABASE_URL": postgres.url(DATABASE),
         "SECRET_KEY": secrets.token_urlsafe(50),
         "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(WORKERS),
-        # Every test client signs up from 127.0.0.1: lift the per-address limits.
-        "THROTTLE_REGISTER": "1000/min",
-        "THROTTLE_LOGIN": "1000/min",
         # start.sh's own gunicorn options, plus how long each request took in the access log.
         "GUNICORN_CMD_ARGS": "--access-logformat '%(t)s \"%(r)s\" %(s)s %(M)sms'",
+        **overrides,
     }
-    log = (ARTIFACTS / "server.log").open("wb")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / log_name).open("wb")
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "start.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    server = Server(process, port)
+    server = Server(process, port, ARTIFACTS / log_name)
     try:
         _wait_until_healthy(server)
         yield server
@@ -114,14 +145,14 @@ def _wait_until_healthy(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            pytest.fail(f"the server exited ({server.process.returncode}); see {ARTIFACTS / 'server.log'}")
+            pytest.fail(f"the server exited ({server.process.returncode}); see {server.log}")
         try:
             if server.api.request("GET", "/api/health/").status == 200:
                 return
         except OSError:
             pass  # not listening yet
         time.sleep(0.2)
-    pytest.fail(f"the server did not answer within {START_TIMEOUT_SECONDS} s; see {ARTIFACTS / 'server.log'}")
+    pytest.fail(f"the server did not answer within {START_TIMEOUT_SECONDS} s; see {server.log}")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from knox.crypto import hash_token
 from rest_framework.test import APIClient
@@ -25,10 +25,10 @@ PASSWORD = "a-long-Passphrase-42"  # make_user's default
 
 @pytest.fixture(autouse=True)
 def empty_throttle_cache():
-    """The throttles count in the default cache: start each test from zero, and leave nothing behind."""
-    cache.clear()
+    """The throttles count in the "throttle" cache: start each test from zero, and leave nothing behind."""
+    caches["throttle"].clear()
     yield
-    cache.clear()
+    caches["throttle"].clear()
 
 
 @pytest.fixture
@@ -149,6 +149,76 @@ def test_register_refuses_an_invalid_email(api_client):
     assert response.status_code == 400
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("email", "invalid")]
     assert User.objects.count() == 0
+
+
+# Look-alike addresses (sessions/accounts/emails.py) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "code"),
+    [
+        ("a@ex\u0430mple.com", "email_mixed_script"),  # Cyrillic а among Latin letters
+        ("a@\u0440aypal.com", "email_mixed_script"),  # Cyrillic р
+        ("a@g\u03bfogle.com", "email_mixed_script"),  # Greek ο
+        ("a@\u043f\u0440\u0438\u043c\u0435\u0440.com", "email_mixed_script"),  # a Cyrillic name under .com
+        ("\u0430dmin@example.com", "invalid"),  # Cyrillic а before the @: only ASCII there
+        ("a@xn--exmple-4nf.com", "email_mixed_script"),  # the first one, spelt in Punycode
+        ("a@xn--a.com", "invalid"),  # not valid IDNA
+        ("a@example.test", "invalid"),  # a special-use domain
+    ],
+)
+def test_register_refuses_a_look_alike_email_naming_the_email_field(api_client, email, code):
+    response = register(api_client, email=email)
+
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("email", code)]
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "stored"),
+    [
+        ("k@\u212aexample.com", "k@kexample.com"),  # the Kelvin sign is a K (NFKC)
+        ("Robin@B\u00fccher.DE", "robin@b\u00fccher.de"),  # an internationalised domain, one script
+        ("robin@xn--bcher-kva.de", "robin@b\u00fccher.de"),  # the same, in Punycode
+        (
+            "robin@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+            "robin@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+        ),
+        ("robin@\u4f8b\u3048.jp", "robin@\u4f8b\u3048.jp"),  # Han and Hiragana with Latin
+    ],
+)
+def test_register_stores_the_normalised_form_of_the_email(api_client, email, stored):
+    response = register(api_client, email=email)
+
+    assert response.status_code == 201
+    assert response.json()["email"] == stored
+    assert User.objects.get().email == stored
+
+
+def test_register_with_the_kelvin_sign_finds_the_address_it_imitates_taken(api_client, make_user):
+    make_user("k@kexample.com")
+
+    response = register(api_client, email="k@\u212aexample.com")
+
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("email", "email_taken")]
+
+
+def test_token_sign_in_normalises_the_email_as_sign_up_does(api_client, make_user):
+    make_user("robin@b\u00fccher.de")
+
+    response = sign_in(api_client, email="Robin@xn--bcher-kva.de")
+
+    assert response.status_code == 201
+
+
+def test_token_sign_in_works_for_an_account_made_before_the_email_rules(api_client, make_user):
+    make_user("old@example.test")  # a special-use domain sign-up now refuses
+
+    response = sign_in(api_client, email="Old@Example.test")
+
+    assert response.status_code == 201
 
 
 # Device tokens ----------------------------------------------------------------------

@@ -176,20 +176,20 @@ def test_user_add_refuses_a_weak_password(admin_client):
     assert User.objects.filter(email="new@example.com").exists() is False
 
 
-def test_user_add_refuses_a_taken_email_whatever_its_case(admin_client, client_user):
+@pytest.mark.parametrize(
+    ("email", "code"),
+    [("Client@Example.com", "unique"), ("client@ex\u0430mple.com", "email_mixed_script")],
+    ids=["taken, whatever its case", "look-alike (sessions/accounts/emails.py)"],
+)
+def test_user_add_refuses_a_taken_or_look_alike_email(admin_client, client_user, email, code):
     response = admin_client.post(
         reverse("admin:stretch_sessions_user_add"),
-        {
-            "email": "Client@Example.com",
-            "role": "client",
-            "password1": "a-long-Passphrase-42",
-            "password2": "a-long-Passphrase-42",
-        },
+        {"email": email, "role": "client", "password1": "a-long-Passphrase-42", "password2": "a-long-Passphrase-42"},
     )
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors.as_data()["email"][0].code == "unique"
-    assert User.objects.filter(email="client@example.com").count() == 1
+    assert response.context["adminform"].form.errors.as_data()["email"][0].code == code
+    assert User.objects.filter(email__startswith="client@").count() == 1
 
 
 def test_user_password_change_page_opens(admin_client, client_user):

@@ -106,7 +106,9 @@ def test_create_user_refuses_an_invalid_email():
     with pytest.raises(CommandError) as refused:
         create_user("--role", "client", "--email", "not-an-address", "--password", PASSWORD)
 
-    assert str(refused.value) == "Account not created. Email refused: Enter a valid email address."
+    assert str(refused.value) == (
+        "Account not created. Email refused: Enter a valid email address. An email address must have an @-sign."
+    )
     assert User.objects.count() == 0
 
 
@@ -187,3 +189,11 @@ def test_purge_of_one_record_says_record(client_user):
     call_command("purge_idempotency_records", stdout=out)
 
     assert out.getvalue() == "Removed 1 idempotency record older than 48 hours.\n"
+
+
+def test_create_user_refuses_a_look_alike_email_as_sign_up_does():
+    with pytest.raises(CommandError) as refused:
+        create_user("--role", "staff", "--email", "admin@ex\u0430mple.com", "--password", PASSWORD)
+
+    assert str(refused.value).startswith("Account not created. Email refused: The domain mixes letters of several")
+    assert User.objects.count() == 0

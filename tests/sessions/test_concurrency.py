@@ -118,3 +118,35 @@ def test_concurrent_live_holds_get_distinct_positions(committed):
     positions = sorted(Hold.objects.filter(session_id=body["id"]).values_list("position", flat=True))
     assert positions == list(range(1, 11))
     assert StretchSession.objects.get(pk=body["id"]).version == 11
+
+
+def test_concurrent_identical_uploads_with_client_chosen_row_ids_are_retries_not_conflicts(committed):
+    owner, token = committed(f"race-{uuid.uuid4().hex[:8]}@example.com")
+    body = session_payload(holds=5)
+    for hold in body["holds"]:
+        hold["id"] = str(uuid.uuid4())
+
+    responses = race([lambda: bearer(token).post("/api/v1/sessions/", body, format="json") for _ in range(THREADS)])
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * (THREADS - 1) + [201], [r.json() for r in responses if r.status_code >= 400][:1]
+    assert StretchSession.objects.filter(owner=owner).count() == 1
+    assert sorted(str(i) for i in Hold.objects.filter(session_id=body["id"]).values_list("id", flat=True)) == sorted(
+        h["id"] for h in body["holds"]
+    )
+
+
+def test_concurrent_identical_live_hold_appends_store_one_hold(committed):
+    _, token = committed(f"race-{uuid.uuid4().hex[:8]}@example.com")
+    body = session_payload(holds=0)
+    assert bearer(token).post("/api/v1/sessions/", body, format="json").status_code == 201
+    hold = {"id": str(uuid.uuid4()), "exercise": "leg-swings", "side": "left", "held_seconds": 20, "intensity": 3}
+
+    responses = race(
+        [lambda: bearer(token).post(f"/api/v1/sessions/{body['id']}/holds/", hold, format="json")] * THREADS
+    )
+
+    assert sorted(r.status_code for r in responses) == [200] * (THREADS - 1) + [201]
+    assert {r.json()["id"] for r in responses} == {hold["id"]}
+    assert Hold.objects.filter(session_id=body["id"]).count() == 1
+    assert StretchSession.objects.get(pk=body["id"]).version == 2

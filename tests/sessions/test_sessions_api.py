@@ -334,6 +334,36 @@ def test_patch_with_current_etag_changes_the_session_and_its_etag(as_client):
     assert response["ETag"] == f'"{body["id"]}-2"'
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{}, {"notes": "", "outcome": "completed"}],
+    ids=["empty body", "the stored values"],
+)
+def test_patch_that_changes_nothing_keeps_the_version_and_etag(as_client, change):
+    body = session_payload()
+    etag = upload(as_client, body)["ETag"]
+    stored = StretchSession.objects.get()
+    change = {**change, "ended_at": body["ended_at"]} if change else change
+
+    response = as_client.patch(f"{SESSIONS}{body['id']}/", change, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 200
+    assert response["ETag"] == etag == f'"{body["id"]}-1"'
+    assert response.json()["version"] == 1
+    assert StretchSession.objects.get().updated_at == stored.updated_at
+
+
+def test_patch_that_changes_nothing_with_a_stale_etag_is_still_412(as_client):
+    body = session_payload()
+    etag = upload(as_client, body)["ETag"]
+    as_client.patch(f"{SESSIONS}{body['id']}/", {"notes": "first"}, format="json", HTTP_IF_MATCH=etag)
+
+    response = as_client.patch(f"{SESSIONS}{body['id']}/", {}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 412
+    assert response.json()["code"] == "stale_write"
+
+
 def test_patch_without_if_match_is_428(as_client):
     body = session_payload()
     upload(as_client, body)

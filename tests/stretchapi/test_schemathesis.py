@@ -39,7 +39,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
@@ -322,7 +322,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
         yield WORLD
         transaction.set_rollback(True)
     WORLD.clear()
-    cache.clear()
+    caches["throttle"].clear()
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
@@ -340,13 +340,13 @@ def _undone():
     Each example then starts from the same `world`, so an example Hypothesis
     replays (to confirm or shrink a failure) meets the state it first met.
     """
-    cache.clear()
+    caches["throttle"].clear()
     with transaction.atomic():
         try:
             yield
         finally:
             transaction.set_rollback(True)
-            cache.clear()
+            caches["throttle"].clear()
 
 
 def _fuzz_test(identity: str):
