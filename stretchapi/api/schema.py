@@ -56,6 +56,10 @@ PROBLEM = {
         "detail": {"type": "string", "description": "What went wrong in this occurrence."},
         "code": {"type": "string", "description": "Stable machine-readable code; clients switch on it."},
         "instance": {"type": "string", "description": "The request path that failed."},
+        "request_id": {
+            "type": "string",
+            "description": "The request's id, as in its `X-Request-ID` header and the log: quote it in a report.",
+        },
     },
     "required": ["type", "title", "status", "detail", "code"],
 }
