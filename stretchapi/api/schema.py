@@ -19,13 +19,25 @@ class AutoSchema(openapi.AutoSchema):
     A 403 comes from a permission beyond "signed in" (its message is the
     description), or, on writes, from a browser session without its CSRF token.
     The postprocessing hook below gives these answers their problem body.
+
+    A public operation (every permission `AllowAny`, or none) declares `security: []`, so that
+    generated clients call it without credentials. Where the view still reads a token (the
+    catalog: a signed-in caller's plan carries their health warnings), a token that is sent
+    must be valid: a 401 otherwise, documented as such.
     """
+
+    def is_public(self) -> bool:
+        return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if not operation:
             return operation
         responses = operation.setdefault("responses", {})
+        if self.is_public():
+            operation["security"] = []
+            if self.view.get_authenticators():
+                responses.setdefault("401", {"description": STALE_CREDENTIALS_ON_PUBLIC})
         refusals = [
             str(getattr(permission, "message", "You may not do this."))
             for permission in self.view.get_permissions()
@@ -41,6 +53,11 @@ class AutoSchema(openapi.AutoSchema):
             responses.setdefault("429", {"description": "Too many requests: wait for `Retry-After` seconds."})
         return operation
 
+
+STALE_CREDENTIALS_ON_PUBLIC = (
+    "Only when an `Authorization` header is sent and its token is not valid (expired, revoked, mistyped): "
+    "no credentials are needed here, but a stale token is refused rather than silently ignored."
+)
 
 PROBLEM = {
     "type": "object",
