@@ -89,8 +89,6 @@ def server(postgres: PostgresCluster) -> Iterator[Server]:
         # Every test client signs up from 127.0.0.1: lift the per-address limits.
         "THROTTLE_REGISTER": "1000/min",
         "THROTTLE_LOGIN": "1000/min",
-        # start.sh's own gunicorn options, plus how long each request took in the access log.
-        "GUNICORN_CMD_ARGS": "--access-logformat '%(t)s \"%(r)s\" %(s)s %(M)sms'",
     }
     log = (ARTIFACTS / "server.log").open("wb")
     process = subprocess.Popen(
