@@ -1,7 +1,7 @@
 # StretchAPI production image: gunicorn behind scripts/start.sh, the same
-# start-up sequence `make run` uses (migrate, load_catalog, collectstatic,
-# gunicorn). Configuration comes from the environment; see README.md,
-# "Configuration". docker-compose.yml runs it next to PostgreSQL.
+# start-up sequence `make run` uses (migrate, load_catalog, gunicorn); the
+# static files are collected here, once, at build time. Configuration comes
+# from the environment; see README.md, "Configuration". docker-compose.yml runs it next to PostgreSQL.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,11 +19,12 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-# The code stays owned by root, read-only for the service user. The app writes
-# only to STATIC_ROOT (collectstatic in start.sh).
+# The code stays owned by root, read-only for the service user. Static files are
+# collected once here (the key in staticfiles/ tells start.sh they are current); the
+# secret is a throwaway that collectstatic never uses.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 COPY . .
-RUN mkdir -p /app/staticfiles && chown app:app /app/staticfiles
+RUN SECRET_KEY=collectstatic-at-build-only scripts/collectstatic.sh && chown -R app:app /app/staticfiles
 
 USER app
 EXPOSE 8000

@@ -14,28 +14,35 @@ It only replays what the stack said to an identical request: the key holds
 every raw input that decides the answer (scheme and the proxy's scheme
 header, host headers, server name and port, script name, path, query string,
 Accept), so a host the stack refuses, a redirect to HTTPS or a 400 for a bad
-filter is never kept and goes to the stack every time. Requests with
+filter is never kept and goes to the stack every time. The `Origin` header is part of the
+key: the CORS headers the stack gave one web origin (or withheld from it) are replayed only
+to the same origin. Requests with
 credentials (a bearer token, a session cookie) always go to the stack: a bad
 token must still be refused. A 304 carries the headers RFC 9110 §15.4.5 asks
 for (as Django's own 304s do); a replayed 200 carries every header the stack
-gave it, but the ones particular to one answer.
+gave it, but the ones particular to one answer: each replay has its own `X-Request-ID`
+(the caller's, when acceptable) and its own request line in the log, as the stack's answers do.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 
+import structlog
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils.http import parse_etags
 
 from catalog.selectors import VERSION_CACHE, catalog_version_recent
 from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse
+from stretchapi.api.observability import REQUEST_ID_HEADER, QueryCounter, accepted_request_id
 
 logger = logging.getLogger(__name__)
+request_logger = structlog.get_logger("stretchapi.front_cache")
 
 PATH_PREFIX = "/api/v1/"
 # Where the version this layer read waits for the view, so that both key the same version.
@@ -43,10 +50,10 @@ VERSION_ENVIRON_KEY = "stretchapi.catalog_version"
 # The raw request parts the stack's answer to an anonymous catalog GET depends on.
 KEY_PARTS = (
     "wsgi.url_scheme", "HTTP_X_FORWARDED_PROTO", "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT",
-    "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT",
+    "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_ORIGIN",
 )  # fmt: skip
 # Set by the server, or particular to one answer (a 200's type and length are kept apart).
-NOT_REPLAYED = {"set-cookie", "date", "server", "content-length", "content-type"}
+NOT_REPLAYED = {"set-cookie", "date", "server", "content-length", "content-type", REQUEST_ID_HEADER.lower()}
 # What a 304 repeats of its 200 (RFC 9110 §15.4.5; django.middleware.http keeps the same).
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "etag", "expires", "last-modified", "vary"}
 
@@ -59,8 +66,11 @@ class CatalogCacheApp:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         cache = caches[VERSION_CACHE]
+        started = time.perf_counter()
+        queries = QueryCounter()
         try:
-            key = self.key(environ)
+            with connection.execute_wrapper(queries):
+                key = self.key(environ)
             stored: CachedResponse | None = cache.get(key) if key else None
         except Exception:  # a failing shared cache: the stack answers, as if nothing were kept
             logger.warning("The catalog cache failed in front of Django; the request goes to the stack", exc_info=True)
@@ -68,7 +78,7 @@ class CatalogCacheApp:
         if key is None:
             return self.application(environ, start_response)
         if stored is not None:
-            return self.replay(environ, stored, start_response)
+            return self.replay(environ, stored, start_response, started=started, queries=queries.count)
         sent: list = []
 
         def keep_headers(status: str, headers: list[tuple[str, str]], exc_info=None):
@@ -112,14 +122,37 @@ class CatalogCacheApp:
         return "wsgi-response:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
     @staticmethod
-    def replay(environ: dict, stored: CachedResponse, start_response: StartResponse) -> list[bytes]:
+    def replay(
+        environ: dict, stored: CachedResponse, start_response: StartResponse, *, started: float, queries: int
+    ) -> list[bytes]:
+        request_id = accepted_request_id(environ.get("HTTP_X_REQUEST_ID"))
         header = environ.get("HTTP_IF_NONE_MATCH", "")
         if header.strip() == "*" or stored.etag in parse_etags(header):
+            status = 304
             headers = [(name, value) for name, value in stored.headers if name.lower() in NOT_MODIFIED_HEADERS]
-            start_response("304 Not Modified", headers)
-            return []
-        start_response(
-            "200 OK",
-            [("Content-Type", stored.content_type), ("Content-Length", str(len(stored.content))), *stored.headers],
+            start_response("304 Not Modified", [*headers, (REQUEST_ID_HEADER, request_id)])
+            body = []
+        else:
+            status = 200
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", stored.content_type),
+                    ("Content-Length", str(len(stored.content))),
+                    *stored.headers,
+                    (REQUEST_ID_HEADER, request_id),
+                ],
+            )
+            body = [stored.content]
+        request_logger.info(
+            "request_finished",
+            request_id=request_id,
+            user_id=None,
+            method="GET",
+            path=environ.get("PATH_INFO", ""),
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            queries=queries,
+            front_cache=True,
         )
-        return [stored.content]
+        return body

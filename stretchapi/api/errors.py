@@ -41,6 +41,8 @@ from rest_framework.views import set_rollback
 
 from stretchapi.errors import DomainError, InvalidData
 
+from .observability import current_request_id
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -134,6 +136,8 @@ def problem(status: int, code: str, detail: str, *, title: str | None = None, **
         "detail": detail,
         "code": code,
     }
+    if (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id  # the same id as the request's log line and X-Request-ID
     body.update(extra)
     return body
 

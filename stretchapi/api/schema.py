@@ -20,13 +20,25 @@ class AutoSchema(openapi.AutoSchema):
     A 403 comes from a permission beyond "signed in" (its message is the
     description), or, on writes, from a browser session without its CSRF token.
     The postprocessing hook below gives these answers their problem body.
+
+    A public operation (every permission `AllowAny`, or none) declares `security: []`, so that
+    generated clients call it without credentials. Where the view still reads a token (the
+    catalog: a signed-in caller's plan carries their health warnings), a token that is sent
+    must be valid: a 401 otherwise, documented as such.
     """
+
+    def is_public(self) -> bool:
+        return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if not operation:
             return operation
         responses = operation.setdefault("responses", {})
+        if self.is_public():
+            operation["security"] = []
+            if self.view.get_authenticators():
+                responses.setdefault("401", {"description": STALE_CREDENTIALS_ON_PUBLIC})
         refusals = [
             str(getattr(permission, "message", "You may not do this."))
             for permission in self.view.get_permissions()
@@ -43,6 +55,11 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
 
+STALE_CREDENTIALS_ON_PUBLIC = (
+    "Only when an `Authorization` header is sent and its token is not valid (expired, revoked, mistyped): "
+    "no credentials are needed here, but a stale token is refused rather than silently ignored."
+)
+
 PROBLEM = {
     "type": "object",
     "description": "An RFC 9457 problem document.",
@@ -57,6 +74,10 @@ PROBLEM = {
         "detail": {"type": "string", "description": "What went wrong in this occurrence."},
         "code": {"type": "string", "description": "Stable machine-readable code; clients switch on it."},
         "instance": {"type": "string", "description": "The request path that failed."},
+        "request_id": {
+            "type": "string",
+            "description": "The request's id, as in its `X-Request-ID` header and the log: quote it in a report.",
+        },
     },
     "required": ["type", "title", "status", "detail", "code"],
 }

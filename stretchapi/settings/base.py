@@ -9,6 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import sentry_sdk
+
+from stretchapi.observability import logging_config, sentry_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "django_structlog",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -36,7 +41,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that it sees every error response, including Django's own
+    # Outermost: the request id (X-Request-ID), the timer and the query count, for
+    # every answer and every problem document (stretchapi/api/observability.py).
+    "stretchapi.api.observability.RequestContextMiddleware",
+    # The one log line per request (django-structlog), with the fields above.
+    "django_structlog.middlewares.RequestMiddleware",
+    # Before anything that answers by itself, so that a preflight or an error carries CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
+    # Outermost of the rest, so that it sees every error response, including Django's own
     # 404/500 pages, and turns those under /api/ into problem+json.
     "stretchapi.api.middleware.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -255,9 +267,31 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Logs: one line per request (stretchapi/api/observability.py), as JSON objects for a log
+# shipper or plain text for a terminal (stretchapi/observability.py).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # DEBUG: at INFO, only the line that ends a request
+DJANGO_STRUCTLOG_USER_ID_FIELD = None  # the request line's user_id is read without a lookup of its own
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # behind proxies the address is the proxy's; NUM_PROXIES decides elsewhere
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = False  # the id is checked by RequestContextMiddleware instead
+
+# Errors and their tracebacks go to Sentry when a DSN is set; nothing is sent otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_OPTIONS = sentry_options(
+    SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
+if SENTRY_OPTIONS:
+    sentry_sdk.init(**SENTRY_OPTIONS)
+
+# Web clients on these origins (comma-separated, e.g. https://app.example.com) may call the
+# API from a browser; none by default. Bearer tokens, not cookies: no credentials are allowed.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "Export-Dictionary-Version"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-match", "if-none-match", "idempotency-key", "x-request-id"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 3600

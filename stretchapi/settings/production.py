@@ -4,8 +4,10 @@
 reports no issue.
 """
 
+from stretchapi.observability import logging_config
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOG_LEVEL, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refusing to start beats a guessable key
@@ -20,3 +22,7 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# One JSON object per line for the log shipper; LOG_FORMAT=console for a person reading.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

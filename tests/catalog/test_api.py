@@ -374,3 +374,17 @@ def test_a_matching_etag_never_hides_an_error(api_client, path, status):
 
     assert response.status_code == status
     assert "ETag" not in response
+
+
+def test_a_catalog_read_needs_no_token_but_a_stale_one_sent_anyway_is_a_401(api_client):
+    """Decision: a bad token is refused, not ignored, on public reads too. A phone whose token
+    expired learns it at once, and a signed-in caller never silently gets a plan without
+    their health warnings (CATALOG_PLAN_WARNINGS)."""
+    anonymous = api_client.get("/api/v1/exercises/leg-swings/plan/?goal=mobility_warm_up")
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer revoked-or-mistyped")
+    stale = api_client.get("/api/v1/exercises/leg-swings/plan/?goal=mobility_warm_up")
+
+    assert anonymous.status_code == 200
+    assert stale.status_code == 401
+    assert stale.json()["code"] == "authentication_failed"
+    assert stale["WWW-Authenticate"].startswith("Bearer")

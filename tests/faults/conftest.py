@@ -101,7 +101,7 @@ def sqlite_server(tmp_path_factory) -> Iterator[Server]:
     env = {
         "DATABASE_URL": f"sqlite:///{database}",
         "WEB_CONCURRENCY": "2",
-        "GUNICORN_CMD_ARGS": "--access-logformat 'pid=%(p)s %(t)s \"%(r)s\" %(s)s %(M)sms'",
+        "GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat 'pid=%(p)s %(t)s \"%(r)s\" %(s)s %(M)sms'",
     }
     with _serving(env, "sqlite-server.log") as server:
         server.database = database
@@ -118,8 +118,9 @@ def _serving(overrides: dict[str, str], log_name: str) -> Iterator[Server]:
         "DJANGO_SETTINGS_MODULE": "tests.faults.settings",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "BIND": f"127.0.0.1:{port}",
-        # start.sh's own gunicorn options, plus how long each request took in the access log.
-        "GUNICORN_CMD_ARGS": "--access-logformat '%(t)s \"%(r)s\" %(s)s %(M)sms'",
+        # start.sh's own gunicorn options, plus an access log saying how long each request took
+        # (start.sh serves without one: the app logs its own line per request).
+        "GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat '%(t)s \"%(r)s\" %(s)s %(M)sms'",
         **overrides,
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """Accounts: sign-up, device tokens, signing out, the signed-in user, and the sign-in throttles."""
 
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.core.cache import caches
@@ -94,6 +95,7 @@ def test_register_with_a_taken_email_names_the_email_field(api_client, client_us
         "detail": "Invalid value for: email.",
         "code": "validation_error",
         "instance": REGISTER,
+        "request_id": ANY,
         "errors": [
             {"field": "email", "code": "email_taken", "message": "An account with this email address already exists."}
         ],
@@ -266,6 +268,7 @@ def test_token_refused_for_a_wrong_password(api_client, client_user):
         "detail": "Wrong email or password.",
         "code": "invalid_credentials",
         "instance": TOKEN,
+        "request_id": ANY,
     }
     assert DeviceToken.objects.count() == 0
 
@@ -444,6 +447,7 @@ def test_me_anonymous_is_refused_with_a_bearer_challenge(api_client):
         "detail": "Authentication credentials were not provided.",
         "code": "not_authenticated",
         "instance": ME,
+        "request_id": ANY,
     }
 
 
@@ -474,6 +478,7 @@ def test_eleventh_sign_in_within_a_minute_is_throttled(api_client, client_user, 
         "detail": "Request was throttled. Expected available in 60 seconds.",
         "code": "throttled",
         "instance": TOKEN,
+        "request_id": ANY,
     }
     assert DeviceToken.objects.count() == 0
 

@@ -177,7 +177,7 @@ def test_the_plan_warns_a_client_of_each_flagged_contraindication(as_client):
     assert [w["contraindication"] for w in response.json()["warnings"]] == [STRAIN["slug"], NERVES["slug"]]
     assert response.json()["warnings"][0] == STRAIN_WARNING
     assert response["Cache-Control"] == "private, no-cache"
-    assert response["Vary"] == "Accept, Authorization, Cookie"
+    assert response["Vary"] == "Accept, Authorization, Cookie, origin"
 
 
 def test_the_plan_has_no_warnings_for_anonymous_callers_or_clients_without_flags(client_user, other_client):

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from rest_framework.permissions import AllowAny
 
 COMMITTED = Path(settings.BASE_DIR) / "schema" / "openapi.yaml"
 
@@ -100,3 +101,40 @@ def test_session_operations_link_to_each_other_with_the_id_and_etag(generated):
         "parameters": {"path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"},
     }
     assert set(operations["session_update"]["responses"]["200"]["links"]) == {"ReadSession", "DeleteSession"}
+
+
+def _views_by_operation():
+    """Each schema operation's (path, method) with the view instance that answers it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    return {(path, method.lower()): view for path, _, method, view in generator._get_paths_and_endpoints()}
+
+
+def test_public_operations_need_no_credentials_and_every_other_a_bearer_token(generated):
+    """Generated clients type AllowAny operations as `Client`, not `AuthenticatedClient`."""
+    schema = yaml.safe_load(generated)
+    views = _views_by_operation()
+    public, private = [], []
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            view = views[(path, method)]
+            if all(isinstance(permission, AllowAny) for permission in view.get_permissions()):
+                public.append(operation["operationId"])
+                assert operation["security"] == [], operation["operationId"]
+            else:
+                private.append(operation["operationId"])
+                assert {"bearerAuth": []} in operation["security"], operation["operationId"]
+                assert {} not in operation["security"], operation["operationId"]
+
+    assert {"auth_register", "auth_token_create", "exercise_list", "exercise_retrieve", "muscle_list"} <= set(public)
+    assert {"me_retrieve", "session_upload", "exercise_update"} <= set(private)
+
+
+def test_public_catalog_reads_document_the_401_of_a_stale_token_and_sign_in_does_not(generated):
+    operations = _operations(generated)
+
+    assert "sent and its token is not valid" in operations["exercise_list"]["responses"]["401"]["description"]
+    assert "401" not in operations["auth_register"]["responses"]
