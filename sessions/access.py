@@ -32,6 +32,10 @@ def signs_in_to_panel(role: str) -> bool:
     return role in PANEL_ROLES
 
 
+def is_client(user) -> bool:
+    return bool(user and user.is_authenticated and user.role == Role.CLIENT)
+
+
 def is_trainer(user) -> bool:
     return bool(user and user.is_authenticated and user.role == Role.TRAINER)
 

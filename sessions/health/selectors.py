@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from catalog.models import Contraindication, Exercise
 
-from ..choices import Role
+from ..access import is_client
 from ..models import HealthFlag, User
 
 WARNING_CODE = "contraindicated"
@@ -63,7 +63,7 @@ def warning(contraindication: Contraindication) -> dict[str, str]:
 
 def plan_warnings(*, user: Any, exercise: Exercise) -> list[dict[str, str]]:
     """The warnings on `exercise`'s plan for `user`: one per flagged contraindication; none for anyone not a client."""
-    if not (user and user.is_authenticated and user.role == Role.CLIENT):
+    if not is_client(user):
         return []
     flagged = flagged_contraindications(client=user, exercises=[exercise])
     return [warning(contraindication) for contraindication in flagged.get(exercise.pk, [])]
