@@ -156,7 +156,7 @@ def client_page(model_admin, request, client: User) -> TemplateResponse:
         "health_flags": list(health_selectors.health_flags(client=client)),
         "exercise_charts": _exercise_charts(overview),
         "measurement_charts": _measurement_charts(overview),
-        "angles": overview["angles"],
+        "angles": [{**a, "label": MEASUREMENT_LABELS.get(a["kind"], a["kind"])} for a in overview["angles"]],
         "weekly_chart": charts.bar_chart(title="Sessions per week", unit="sessions", bars=weeks, target=target),
         "sessions": trainer_selectors.recent_sessions(client=client, limit=RECENT_SESSIONS),
         "chart_weeks": CHART_WEEKS,
