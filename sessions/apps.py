@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class StretchSessionsConfig(AppConfig):
@@ -10,3 +11,11 @@ class StretchSessionsConfig(AppConfig):
     name = "sessions"
     label = "stretch_sessions"
     verbose_name = "Logged sessions"
+
+
+class PanelAdminConfig(AdminConfig):
+    """Django's admin, with the trainer panel's site (`sessions.admin_site.PanelSite`) as `admin.site`.
+    Outside `sessions/admin/`: importing that package registers every model admin on `admin.site`,
+    which must exist first."""
+
+    default_site = "sessions.admin_site.PanelSite"

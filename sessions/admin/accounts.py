@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.urls import reverse
+from django.utils.html import format_html
 
 from sessions import access
 from sessions.access import TRAINER, panel_role
@@ -16,6 +18,8 @@ from sessions.models import DeviceToken, User
 from sessions.progress.selectors import progression_freeze
 from sessions.trainers import selectors
 
+from . import panel
+from .badges import badge
 from .scoping import RoleScopedAdmin
 
 
@@ -115,8 +119,10 @@ class UserAdmin(RoleScopedAdmin, DjangoUserAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Trainers get the client page (`panel.client_page`); staff the account's form."""
         if panel_role(request.user) == TRAINER:
-            extra_context = {"title": "Client", **(extra_context or {})}
+            client = self.get_object(request, object_id)  # scoped: a 404 outside the trainer's clients
+            return panel.client_page(self, request, client)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # The activity columns of a trainer's client list (annotations of selectors.trainer_clients).
@@ -140,8 +146,12 @@ class UserAdmin(RoleScopedAdmin, DjangoUserAdmin):
         return user.sessions_last_28_days
 
     @admin.display(description="open alerts", ordering="open_alerts")
-    def open_alerts(self, user: User) -> int:
-        return user.open_alerts or 0
+    def open_alerts(self, user: User):
+        """A red badge linking to the client's open alerts; a grey "none" without any."""
+        if not user.open_alerts:
+            return badge("none", "grey")
+        url = reverse("admin:stretch_sessions_alert_changelist") + f"?client__id__exact={user.pk}&acknowledged=no"
+        return format_html('<a href="{}">{}</a>', url, badge(f"{user.open_alerts} open", "red"))
 
 
 @admin.register(DeviceToken)

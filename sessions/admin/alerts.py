@@ -10,17 +10,32 @@ from django.utils.html import format_html
 
 from sessions.access import panel_role
 from sessions.alerts import services
+from sessions.alerts.summaries import what_happened
 from sessions.models import Alert
 
+from .badges import alert_kind_badge
 from .scoping import AccessLoggedAdmin
 
 
 class AcknowledgedFilter(admin.SimpleListFilter):
-    title = "acknowledged"
+    """Open alerts by default: the feed is a to-do list; acknowledged ones and all are one click away."""
+
+    title = "status"
     parameter_name = "acknowledged"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Yes"), ("no", "No"))
+        return (("no", "Open"), ("yes", "Acknowledged"), ("all", "All"))
+
+    def value(self):
+        return super().value() or "no"
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -52,8 +67,9 @@ class AlertAdmin(AccessLoggedAdmin):
     client_lookup = "client"
     access_resource = "alerts"
     form = AlertAcknowledgeForm
-    list_display = ("client", "kind", "occurred_at", "session_link", "acknowledged_at")
-    list_filter = ("kind", AcknowledgedFilter)
+    list_display = ("kind_badge", "client", "source", "occurred_at", "session_link", "acknowledged_at")
+    list_display_links = ("kind_badge",)
+    list_filter = (AcknowledgedFilter, "kind")
     search_fields = ("client__email",)
     show_full_result_count = False  # a feed that only grows: one COUNT per page view is enough
     actions = ("acknowledge_alerts",)
@@ -108,15 +124,10 @@ class AlertAdmin(AccessLoggedAdmin):
         """Text, not a link: a trainer may not open another account's page."""
         return alert.acknowledged_by.email if alert.acknowledged_by_id else "-"
 
+    @admin.display(description="alert", ordering="kind")
+    def kind_badge(self, alert: Alert):
+        return alert_kind_badge(alert.kind)
+
     @admin.display(description="what happened")
     def source(self, alert: Alert) -> str:
-        if alert.stop_event_id:
-            event = alert.stop_event
-            pain = f", pain {event.pain}/10" if event.pain is not None else ""
-            side = f" ({event.get_side_display().lower()})" if event.side else ""
-            note = f": {event.note}" if event.note else ""
-            sign = event.stop_sign.name if event.stop_sign_id else "Other"
-            return f"{sign}{side}{pain}, {event.get_action_display().lower()}{note}"
-        hold = alert.hold
-        pain = f", pain {hold.pain}/10" if hold.pain is not None else ""
-        return f"{hold.exercise.name}, {hold.get_side_display().lower()}, intensity {hold.intensity}/10{pain}"
+        return what_happened(alert)

@@ -18,6 +18,8 @@ from sessions.logbook import selectors, services
 from sessions.models import Hold, Measurement, StopEvent, StretchSession
 from sessions.rules import records
 
+from . import panel
+from .badges import session_badges
 from .scoping import AccessLoggedAdmin, ReadOnlyInline
 
 
@@ -77,7 +79,7 @@ class StretchSessionAdmin(AccessLoggedAdmin):
     client_lookup = "owner"
     access_resource = "sessions"
     form = StretchSessionForm
-    list_display = ("owner", "started_at", "goal", "outcome", "has_stop_event", "holds_above_target", "deleted_at")
+    list_display = ("owner", "started_at", "goal", "outcome", "safety", "deleted_at")
     list_filter = ("goal", "outcome", "has_stop_event", ("deleted_at", admin.EmptyFieldListFilter))
     list_select_related = ("owner",)
     search_fields = ("owner__email",)
@@ -116,6 +118,18 @@ class StretchSessionAdmin(AccessLoggedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # sessions are uploaded by the owner's phone
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Trainers read the session (`panel.session_page`); staff get the form that edits it."""
+        if panel_role(request.user) == TRAINER and request.method == "GET":
+            session = self.get_object(request, object_id)  # scoped: a 404 outside the trainer's clients
+            return panel.session_page(self, request, session)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="safety")
+    def safety(self, session: StretchSession):
+        """Red badges for a stop event and high pain, amber for holds above the cap: never a boolean icon."""
+        return session_badges(session)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # the owner deletes through the API, which keeps the tombstone that sync needs

@@ -58,3 +58,19 @@ def trainer_alert_groups(*, trainer: User) -> QuerySet[StretchSession]:
         .prefetch_related(Prefetch("alerts", queryset=reasons))
         .order_by(F("open_urgency_rank").asc(nulls_last=True), "-latest_reason_at", "-id")
     )
+
+
+def client_alerts(*, client: User) -> QuerySet[Alert]:
+    """One client's alerts, newest first, with what each points at (for `summaries.what_happened`)."""
+    return without_exercise_json(
+        Alert.objects.filter(client=client).select_related(
+            "hold__exercise", "stop_event__stop_sign", "stop_event__hold__exercise"
+        ),
+        "hold__exercise",
+        "stop_event__hold__exercise",
+    ).order_by("-occurred_at", "-id")
+
+
+def trainer_open_alert_groups(*, trainer: User) -> QuerySet[StretchSession]:
+    """`trainer_alert_groups` with at least one unacknowledged reason: the most urgent first."""
+    return trainer_alert_groups(trainer=trainer).filter(reasons_open__gt=0)

@@ -1,5 +1,5 @@
-"""`/me/trainers/`, `/me/access-log/`, `/me/program/`, `/me/health/`: a client's own view of their trainers,
-program and health flags."""
+"""`/me/trainers/`, `/me/access-log/`, `/me/program/`, `/me/health/`, `/me/alerts/`: a client's own view of
+their trainers, program, health flags and safety alerts."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sessions.alerts import selectors as alert_selectors
 from sessions.health import selectors as health_selectors
 from sessions.health import services as health_services
-from sessions.models import AccessLogEntry, TrainerLink
+from sessions.models import AccessLogEntry, Alert, TrainerLink
 from sessions.programs import selectors as program_selectors
 from sessions.trainers import selectors, services
 
-from .pagination import AccessLogPagination
+from .pagination import AccessLogPagination, AlertPagination
 from .schema import TAG_ME
 from .serializers.health import HealthFlagsInputSerializer, HealthFlagsSerializer
+from .serializers.my_alerts import MyAlertSerializer
 from .serializers.programs import ProgramViewSerializer
 from .serializers.trainers import AccessLogEntrySerializer, InvitationAcceptSerializer, TrainerLinkSerializer
 
@@ -67,6 +69,27 @@ class MyAccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AccessLogEntry.objects.none()
         return selectors.access_log(client=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="me_alert_list",
+        summary="My safety alerts, newest first, and whether my trainer has seen each",
+        description=(
+            "Every alert my sessions raised (stop events, pain of 7 or more, holds above the goal's cap, "
+            "escalations), with what happened in one line and `seen_by_trainer` once a trainer acknowledged it."
+        ),
+        tags=[TAG_ME],
+    )
+)
+class MyAlertsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = MyAlertSerializer
+    pagination_class = AlertPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Alert.objects.none()
+        return alert_selectors.client_alerts(client=self.request.user)
 
 
 class MyProgramView(GenericAPIView):

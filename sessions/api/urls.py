@@ -7,6 +7,7 @@ router = SimpleRouter(trailing_slash=True)
 router.register("sessions", sessions.SessionViewSet, basename="session")
 router.register("me/trainers", me.MyTrainersViewSet, basename="my-trainer")
 router.register("me/access-log", me.MyAccessLogViewSet, basename="my-access-log")
+router.register("me/alerts", me.MyAlertsViewSet, basename="my-alert")
 router.register("trainer/clients", trainer.TrainerClientViewSet, basename="trainer-client")
 router.register(
     r"trainer/clients/(?P<client_id>[0-9]+)/sessions",

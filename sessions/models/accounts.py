@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from knox.models import AbstractAuthToken
 
 from .. import choices
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zone names this machine knows, sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in time_zone_names():
+        raise ValidationError("Not a time zone name (e.g. Europe/Berlin).", code="invalid_time_zone")
 
 
 class UserManager(BaseUserManager):
@@ -39,6 +55,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="The panel shows times in this zone (an IANA name); empty: the PANEL_TIME_ZONE setting.",
+    )
 
     objects = UserManager()
 
@@ -55,6 +77,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Where the panel shows this user's times: their own zone, else the `PANEL_TIME_ZONE` setting."""
+        return zoneinfo.ZoneInfo(self.time_zone or settings.PANEL_TIME_ZONE)
 
 
 class DeviceToken(AbstractAuthToken):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from statistics import mean
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db.models import Q, Subquery
 from catalog.choices import Goal, Side
 from catalog.models import Dose, Exercise
 
+from ..logbook.selectors import without_exercise_json
 from ..models import Alert, Hold, Measurement, StretchSession, User
 from ..rules.progression import Freeze, SafetyEvent, clean_session_due, freeze, next_step
 from ..rules.safety import CLEAN
@@ -150,4 +152,45 @@ def _balance(series: dict[str, list[Hold]], measurements: list[Measurement]) -> 
         "right_held_seconds": right_mean,
         "held_seconds_difference": round(left_mean - right_mean, 1) if left and right else None,
         "angles": angles,
+    }
+
+
+def progress_overview(*, owner: User, since: datetime) -> dict[str, Any]:
+    """Every exercise the client logged since `since`, at every goal: held seconds and intensity per side
+    over time and the left/right balance (as `progress` computes it), and the flexibility measurements
+    over time with the latest left/right angles. Two queries, whatever the number of sessions."""
+    live = {"session__owner": owner, "session__deleted_at__isnull": True}
+    holds = without_exercise_json(
+        Hold.objects.filter(**live, session__started_at__gte=since).select_related("session", "exercise"),
+        "exercise",
+    ).order_by("session__started_at", "position")
+    measurements = list(Measurement.objects.filter(**live, measured_at__gte=since).order_by("measured_at"))
+    by_exercise: dict[int, list[Hold]] = {}
+    for hold in holds:
+        by_exercise.setdefault(hold.exercise_id, []).append(hold)
+    exercises = []
+    for rows in by_exercise.values():
+        exercise = rows[0].exercise
+        series = {side: [h for h in rows if h.side == side] for side in _sides(exercise)}
+        exercises.append(
+            {
+                "exercise": exercise,
+                "sides": [
+                    {
+                        "side": side,
+                        "holds": [
+                            {"date": h.session.started_at, "held_seconds": h.held_seconds, "intensity": h.intensity}
+                            for h in series[side]
+                        ],
+                    }
+                    for side in series
+                ],
+                "balance": _balance(series, []),
+            }
+        )
+    exercises.sort(key=lambda item: item["exercise"].name)
+    return {
+        "exercises": exercises,
+        "measurements": _measurement_series(measurements),
+        "angles": _balance({Side.LEFT: [], Side.RIGHT: []}, measurements)["angles"],
     }

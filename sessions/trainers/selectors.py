@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from itertools import zip_longest
+from typing import Any
 
 from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from catalog.choices import Side
+from catalog.choices import Laterality, Side
+from catalog.rules import intensity_ceiling, target_intensity
 
 from ..access import consented_client_ids
-from ..models import AccessLogEntry, Alert, Hold, Program, ProgramItem, TrainerLink, User
-from ..rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS
+from ..alerts.selectors import trainer_open_alert_groups
+from ..alerts.summaries import stop_event_summary
+from ..logbook.selectors import without_exercise_json
+from ..models import AccessLogEntry, Alert, Hold, Program, ProgramItem, StopEvent, StretchSession, TrainerLink, User
+from ..rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence_dropped
+from ..rules.safety import URGENCY, dose_for, is_high_pain
 
 
 def trainer_clients(*, trainer: User) -> QuerySet[User]:
@@ -76,3 +85,144 @@ def my_trainers(*, client: User) -> QuerySet[TrainerLink]:
 def access_log(*, client: User) -> QuerySet[AccessLogEntry]:
     """Who read the client's data, and when."""
     return AccessLogEntry.objects.filter(client=client).select_related("trainer")
+
+
+@dataclass
+class Attention:
+    """One client on the trainer's "needs attention" home: their row of `trainer_clients`, the
+    sessions with unacknowledged alerts (most urgent first, each with its `alerts`), the count of
+    open reasons per kind (most urgent kind first), and the days without a session when their
+    adherence dropped (`rules.adherence.adherence_dropped`)."""
+
+    client: User
+    open_sessions: list[StretchSession] = field(default_factory=list)
+    open_by_kind: list[tuple[str, int]] = field(default_factory=list)
+    idle_days: int | None = None
+
+
+@dataclass
+class AttentionHome:
+    """Who needs the trainer now: clients with open safety alerts (the most urgent open reason first),
+    then clients whose adherence dropped (the longest idle first), then everyone else (by email)."""
+
+    alerts: list[Attention]
+    dropped: list[Attention]
+    others: list[Attention]
+
+
+def trainer_attention(*, trainer: User, now: datetime | None = None) -> AttentionHome:
+    """The trainer's home, in three queries whatever the number of clients and sessions: the clients
+    (`trainer_clients`, with their program's start), the sessions with open alerts, and their reasons."""
+    now = now or timezone.now()
+    started = Program.objects.filter(client=OuterRef("pk"), ended_at__isnull=True).values("created_at")[:1]
+    clients = {
+        client.pk: Attention(client=client)
+        for client in trainer_clients(trainer=trainer).annotate(program_started_at=Subquery(started))
+    }
+    urgent: list[Attention] = []
+    for session in trainer_open_alert_groups(trainer=trainer):
+        entry = clients.get(session.owner_id)
+        if entry is None:  # a consent ended between the two queries
+            continue
+        if not entry.open_sessions:
+            urgent.append(entry)
+        entry.open_sessions.append(session)
+    for entry in urgent:
+        kinds = Counter(
+            alert.kind for session in entry.open_sessions for alert in session.alerts.all() if not alert.acknowledged_at
+        )
+        entry.open_by_kind = [(kind, kinds[kind]) for kind in URGENCY if kinds[kind]]
+    dropped, others = [], []
+    for entry in clients.values():
+        client = entry.client
+        entry.idle_days = adherence_dropped(
+            last_session_at=client.last_session_at,
+            program_started_at=client.program_started_at,
+            sessions_per_week=client.target_sessions_per_week,
+            now=now,
+        )
+        if entry.open_sessions:
+            continue
+        (dropped if entry.idle_days is not None else others).append(entry)
+    dropped.sort(key=lambda entry: (-entry.idle_days, entry.client.email))
+    return AttentionHome(alerts=urgent, dropped=dropped, others=others)
+
+
+def sessions_per_week(*, client: User, weeks: int, zone: tzinfo, now: datetime) -> list[tuple[date, int]]:
+    """The client's sessions in each of the last `weeks` weeks (Monday to Sunday in `zone`), oldest
+    first, the current week last: one query."""
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    counts = Counter(
+        (start.astimezone(zone).date() - timedelta(days=start.astimezone(zone).weekday()))
+        for start in StretchSession.objects.filter(
+            owner=client, deleted_at__isnull=True, started_at__gte=datetime.combine(first, time(), tzinfo=zone)
+        ).values_list("started_at", flat=True)
+    )
+    return [(week, counts[week]) for week in (first + timedelta(weeks=n) for n in range(weeks))]
+
+
+def recent_sessions(*, client: User, limit: int) -> list[StretchSession]:
+    """The client's latest sessions (not the deleted ones), newest first, with their flags."""
+    return list(StretchSession.objects.filter(owner=client, deleted_at__isnull=True).order_by("-started_at")[:limit])
+
+
+@dataclass
+class ExerciseHolds:
+    """A session's holds of one exercise, left and right side by side (`rows` of (left, right) holds,
+    either None when one side has fewer; a both-sides exercise has its holds on the left), with the
+    dose of the session's goal: its hold seconds, the target intensity window and the cap."""
+
+    exercise: Any
+    per_side: bool
+    rows: list[tuple[Hold | None, Hold | None]]
+    hold_seconds: tuple[int, int] | None
+    target: tuple[int, int]
+    cap: int
+
+
+def session_review(*, session: StretchSession) -> dict[str, Any]:
+    """What a trainer reads of one session: its holds grouped by exercise (in the order first done),
+    left and right paired, each hold carrying `high_pain`; its stop events, each with `summary`.
+    Three queries: the holds with their exercises, the exercises' doses, the stop events."""
+    holds = list(
+        without_exercise_json(
+            Hold.objects.filter(session=session).select_related("exercise").prefetch_related("exercise__doses"),
+            "exercise",
+        ).order_by("position")
+    )
+    by_exercise: dict[int, list[Hold]] = {}
+    for hold in holds:
+        hold.high_pain = is_high_pain(hold.pain)
+        by_exercise.setdefault(hold.exercise_id, []).append(hold)
+    groups = []
+    for rows in by_exercise.values():
+        exercise = rows[0].exercise
+        dose = dose_for(exercise, session.goal)
+        per_side = exercise.laterality == Laterality.PER_SIDE
+        if per_side:
+            left = [h for h in rows if h.side == Side.LEFT]
+            right = [h for h in rows if h.side == Side.RIGHT]
+            pairs = list(zip_longest(left, right))
+        else:
+            pairs = [(hold, None) for hold in rows]
+        groups.append(
+            ExerciseHolds(
+                exercise=exercise,
+                per_side=per_side,
+                rows=pairs,
+                hold_seconds=(dose.hold_seconds_min, dose.hold_seconds_max) if dose else None,
+                target=target_intensity(exercise, dose),
+                cap=intensity_ceiling(exercise, dose),
+            )
+        )
+    events = list(
+        without_exercise_json(
+            StopEvent.objects.filter(session=session).select_related("stop_sign", "hold__exercise"), "hold__exercise"
+        ).order_by("occurred_at")
+    )
+    for event in events:
+        event.summary = stop_event_summary(event)
+        event.high_pain = is_high_pain(event.pain)
+    return {"exercises": groups, "stop_events": events}

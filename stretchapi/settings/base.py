@@ -21,7 +21,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the trainer panel's site as `admin.site` (sessions/admin/site.py).
+    "sessions.apps.PanelAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The panel's times in the signed-in account's own time zone (only under /admin/).
+    "sessions.admin.timezones.PanelTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each catalog change (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -73,7 +76,8 @@ WSGI_WRAPPERS = ["catalog.api.front_cache.CatalogCacheApp"]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The panel's templates, first: they override the admin's base_site.html (branding, styles).
+        "DIRS": [BASE_DIR / "sessions" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -169,6 +173,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The trainer panel shows times in each account's own time zone (User.time_zone, set in the
+# panel); accounts that have not chosen one see this zone.
+PANEL_TIME_ZONE = env.str("PANEL_TIME_ZONE", default=TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
 
