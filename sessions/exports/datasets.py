@@ -87,10 +87,10 @@ _JSON: dict[ColumnType, Callable[[Any], Any]] = {
     ColumnType.STRING: str,
 }
 _JSON_KIND = {
-    ColumnType.UUID: "string",
+    ColumnType.UUID: "plain",
     ColumnType.INTEGER: "number",
     ColumnType.BOOLEAN: "boolean",
-    ColumnType.TIMESTAMP: "string",
+    ColumnType.TIMESTAMP: "plain",
     ColumnType.DECIMAL: "number",
     ColumnType.STRING: "string",
 }
@@ -169,9 +169,10 @@ class Column:
         return forms[ColumnType.INTEGER if self.person else self.type].format(c=column), []
 
     def json_kind(self, audience: Recipient) -> str:
-        """What JSON value this column is for `audience`: `string`, `number` or `boolean` (or null)."""
+        """What JSON value this column is for `audience` (or null): a `string`, or `plain` for a string
+        with nothing to escape (uuids, timestamps, pseudonyms), a `number` or a `boolean` (`jsonsql`)."""
         if self.person:
-            return "string" if audience.pseudonymized else "number"
+            return "plain" if audience.pseudonymized else "number"
         return _JSON_KIND[self.type]
 
 

@@ -181,7 +181,7 @@ def line_sql(dataset: str, audience: Recipient) -> tuple[str, list[str]]:
     for guard, template in _TEMPLATES[dataset](_Row(dataset, audience)):
         expression, expression_params = compile_json(template)
         if guard is not None:
-            expression = f"CASE WHEN {guard} IS NOT NULL THEN chr(10) || {expression} END"
-        pieces.append(expression)
+            expression = f"COALESCE(CASE WHEN {guard} IS NOT NULL THEN chr(10) || {expression} END, '')"
+        pieces.append(f"({expression})")
         params += expression_params
-    return (pieces[0] if len(pieces) == 1 else f"concat({', '.join(pieces)})"), params
+    return " || ".join(pieces), params

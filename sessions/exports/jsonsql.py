@@ -5,14 +5,15 @@ ensure_ascii=False)` writes for the same document.
 A template is a dict, list, str, int, float, bool or None (written as they are) holding leaves:
 
 - `value(sql, kind)`: a value of the row — `string` (escaped by PostgreSQL's `to_json`, as
-  Python escapes it), `number` or `boolean`; null when the expression is NULL;
+  Python escapes it), `plain` (a string with nothing to escape by its type: uuids, our
+  timestamps, pseudonyms), `number` or `boolean`; null when the expression is NULL;
 - `when(guard, template)`: the template, or — when `guard` is NULL — nothing: the key is left
   out of its object, the element out of its array;
 - `choice(sql, {text: template, …})`: the constant template of the expression's value
   (a `CASE`), null for any other value.
 
 Everything constant is written once, by `json.dumps` itself, as a parameter; rows only add
-their values. The expression is one `concat()`, so no text is copied twice.
+their values.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 _KINDS = {
     "string": "to_json({sql})::text",
+    "plain": "'\"' || ({sql}) || '\"'",
     "number": "({sql})::text",
     "boolean": "({sql})::text",
 }
@@ -93,18 +95,22 @@ class _Parts:
         self.params.extend(params or [])
 
     def compile(self) -> tuple[str, list[str]]:
-        """`concat(…)` of the pieces; constant text goes as parameters, in order."""
+        """The pieces joined by `||`; constant text goes as parameters, in order.
+
+        No piece is NULL (values are COALESCEd to `null`, optional ones to ''), so `||` never
+        yields NULL. Measured against `concat()`, `format()` and `array_to_string()` on 300 k
+        holds, `||` took the least server CPU (concat() looks up each argument's output function
+        on every row).
+        """
         arguments, params, sql_params = [], [], iter(self.params)
         for is_sql, item in self.items:
             if is_sql:
-                arguments.append(item)
+                arguments.append(f"({item})")
                 params.extend(next(sql_params) for _ in range(item.count("%s")))
             else:
                 arguments.append("%s::text")
                 params.append(item)
-        if len(arguments) == 1:
-            return arguments[0], params
-        return f"concat({', '.join(arguments)})", params
+        return " || ".join(arguments), params
 
 
 def compile_json(template: Any) -> tuple[str, list[str]]:
@@ -152,7 +158,7 @@ def _container(parts: _Parts, opening: str, closing: str, members: list[tuple[st
             _write(inner, member.template)
             inner.text("" if seen_fixed else ",")
             expression, params = inner.compile()
-            parts.sql(f"CASE WHEN ({member.guard}) IS NOT NULL THEN {expression} END", params)
+            parts.sql(f"COALESCE(CASE WHEN ({member.guard}) IS NOT NULL THEN {expression} END, '')", params)
         else:
             parts.text("," if seen_fixed else "")
             parts.text(prefix)

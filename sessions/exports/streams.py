@@ -1,15 +1,19 @@
 """Export formats as streams of `(bytes, rows)` chunks, so memory stays flat whatever the row count.
 
-CSV on PostgreSQL is PostgreSQL's own `COPY … TO STDOUT` through psycopg 3, the
-fastest way rows leave the server; everywhere else (and for NDJSON and FHIR)
-rows come from a chunked `values_list` iterator (a server-side cursor on
-PostgreSQL) and are written here. The CSV written here follows COPY's rules to
-the byte: `,` between fields, `\\n` after each record, a field quoted (with `"`
-doubled) when it is empty or holds `,`, `"`, `\\r` or `\\n`, and an empty
-unquoted field for null.
+On PostgreSQL every format is written by PostgreSQL's own `COPY … TO STDOUT`
+through psycopg 3, the fastest way rows leave the server: the CSV
+(`queries.copy_sql`), and the NDJSON and the FHIR resources (`fhir_sql`) as
+JSON lines (`queries.json_copy_sql`). Elsewhere (SQLite) rows come from
+a chunked `values_list` iterator and are written here; that path is also the
+reference the COPY output is tested against, line by line and byte for byte.
+The CSV written here follows COPY's rules to the byte: `,` between fields,
+`\\n` after each record, a field quoted (with `"` doubled) when it is empty or
+holds `,`, `"`, `\\r` or `\\n`, and an empty unquoted field for null.
 
 The first chunk leaves as soon as it exists (the CSV header, or the first
-row) and later ones once `chunk_bytes` have gathered.
+row) and later ones once `chunk_bytes` have gathered. `chunks` is the stream
+an HTTP response or a command sends; `write` puts a whole export in a binary
+file (a background job's), without the export record `services` keeps.
 """
 
 from __future__ import annotations

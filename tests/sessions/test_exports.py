@@ -576,3 +576,16 @@ def test_copy_rows_are_counted_across_chunks_with_quoted_newlines(world):
     counts = [n for _, n in streams.copy_chunks("sessions", filters, audience, chunk_bytes=7)]
 
     assert sum(counts) == 3  # Casey's two sessions (one with a note over two lines) and Blank's
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_writes_to_a_binary_file_as_it_streams(world, fmt):
+    filters = ExportFilters(since=world.start - timedelta(days=60), until=world.start + timedelta(days=10))
+    file = io.BytesIO()
+
+    rows, size = streams.write(file, "holds", fmt, filters, ANALYST, chunk_bytes=64)
+
+    streamed = b"".join(chunk for chunk, _ in streams.chunks("holds", fmt, filters, ANALYST, chunk_bytes=64))
+    assert file.getvalue() == streamed
+    assert (rows, size) == (5, len(streamed))
+    assert not ExportRecord.objects.exists()  # the caller (a job) keeps its own record
