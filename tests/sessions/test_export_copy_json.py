@@ -12,6 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from sessions.exports import streams
 from sessions.exports.datasets import ANALYST, DATASETS, ExportFilters, trainer_audience
+from sessions.exports.jsonsql import choice, compile_json, value, when
 from tests.sessions.exports_world import HARD_TEXT, add_hard_cases
 
 pytestmark = [
@@ -101,3 +102,35 @@ def test_copy_fhir_rows_are_counted_whatever_the_chunks(hard_world, chunk_bytes)
     holds = sum(n for _, n in from_copy)
     assert holds == sum(n for _, n in from_python) == 13  # 5 in the world, 8 of Zoë's
     assert resources == holds + 1 + 4  # and a pain observation per rated hold: Casey's one, Zoë's four
+
+
+JSONSQL_CASES = [
+    # (the values a row has, the template over them, what Python writes for that row)
+    ({"s": 'a"b\\c\n', "n": None}, lambda: {"s": value("s", "string"), "n": value("n", "number")},
+     {"s": 'a"b\\c\n', "n": None}),
+    ({"p": None, "x": 3}, lambda: [when("p", value("p", "number")), value("x", "number"), when("p", 1)], [3]),
+    ({"p": 2, "x": 3}, lambda: [when("p", value("p", "number")), value("x", "number"), when("p", {"k": [1]})],
+     [2, 3, {"k": [1]}]),
+    ({"side": "left"}, lambda: {"a": choice("side", {"left": {"c": "7771000"}}), "b": when("side", True)},
+     {"a": {"c": "7771000"}, "b": True}),
+    ({"side": "other"}, lambda: {"a": choice("side", {"left": {"c": "7771000"}})}, {"a": None}),
+    ({"t": "x"}, lambda: {"100%": "%s", "t": value("t", "plain"), "é🧘": [None, False, 1.5]},
+     {"100%": "%s", "t": "x", "é🧘": [None, False, 1.5]}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("row", "template", "expected"), JSONSQL_CASES)
+def test_jsonsql_writes_what_json_dumps_writes(row, template, expected):
+    expression, params = compile_json(template())
+    columns = ", ".join(f"%s::{'int' if isinstance(v, int) else 'text'} AS {k}" for k, v in row.items())
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {expression} FROM (SELECT {columns}) AS r", [*params, *row.values()])  # noqa: S608
+        written = cursor.fetchone()[0]
+
+    assert written == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_jsonsql_refuses_a_container_with_only_optional_members():
+    with pytest.raises(ValueError, match="always there"):
+        compile_json({"a": when("x", 1)})
