@@ -58,7 +58,8 @@ def csv_record(fields) -> str:
 
 
 class CsvRecordCounter:
-    """Counts the CSV records that end in the bytes fed to it: the newlines outside quotes.
+    """Counts the CSV records that end in the bytes fed to it: the newlines outside quotes
+    (`"`, or for COPY's JSON lines `JSON_QUOTE`, around a line of several resources).
 
     A doubled quote inside a quoted field toggles the state twice, so counting
     quotes is enough to know whether a newline ends a record.
