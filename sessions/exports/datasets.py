@@ -86,6 +86,14 @@ _JSON: dict[ColumnType, Callable[[Any], Any]] = {
     ColumnType.DECIMAL: float,
     ColumnType.STRING: str,
 }
+_JSON_KIND = {
+    ColumnType.UUID: "plain",
+    ColumnType.INTEGER: "number",
+    ColumnType.BOOLEAN: "boolean",
+    ColumnType.TIMESTAMP: "plain",
+    ColumnType.DECIMAL: "number",
+    ColumnType.STRING: "string",
+}
 # The same text, computed by PostgreSQL inside COPY; `{c}` is the column.
 _SQL: dict[ColumnType, str] = {
     ColumnType.UUID: "({c})::text",
@@ -99,6 +107,9 @@ _SQL: dict[ColumnType, str] = {
     ColumnType.DECIMAL: "{c}",
     ColumnType.STRING: "{c}",
 }
+# The value `_JSON` makes, as PostgreSQL's JSON functions (`row_to_json`, `to_json`) write it:
+# uuids, strings and the timestamp's text as strings, integers and decimals as numbers, booleans as such.
+_JSON_SQL: dict[ColumnType, str] = {**_SQL, ColumnType.BOOLEAN: "{c}"}
 
 
 @dataclass(frozen=True)
@@ -149,10 +160,20 @@ class Column:
             return pseudonyms.pseudonymizer(self.person) if audience.pseudonymized else int
         return _JSON[self.type]
 
-    def sql(self, column: str, audience: Recipient) -> tuple[str, list]:
+    def sql(self, column: str, audience: Recipient, *, json: bool = False) -> tuple[str, list]:
+        """PostgreSQL's expression for the value's CSV text (`text_converter`), or with `json` for its
+        JSON value (`json_converter`), over `column`; and its parameters."""
         if self.person and audience.pseudonymized:
             return pseudonyms.sql(self.person, column)
-        return _SQL[ColumnType.INTEGER if self.person else self.type].format(c=column), []
+        forms = _JSON_SQL if json else _SQL
+        return forms[ColumnType.INTEGER if self.person else self.type].format(c=column), []
+
+    def json_kind(self, audience: Recipient) -> str:
+        """What JSON value this column is for `audience` (or null): a `string`, or `plain` for a string
+        with nothing to escape (uuids, timestamps, pseudonyms), a `number` or a `boolean` (`jsonsql`)."""
+        if self.person:
+            return "plain" if audience.pseudonymized else "number"
+        return _JSON_KIND[self.type]
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
 """Export formats as streams of `(bytes, rows)` chunks, so memory stays flat whatever the row count.
 
-CSV on PostgreSQL is PostgreSQL's own `COPY … TO STDOUT` through psycopg 3, the
-fastest way rows leave the server; everywhere else (and for NDJSON and FHIR)
-rows come from a chunked `values_list` iterator (a server-side cursor on
-PostgreSQL) and are written here. The CSV written here follows COPY's rules to
-the byte: `,` between fields, `\\n` after each record, a field quoted (with `"`
-doubled) when it is empty or holds `,`, `"`, `\\r` or `\\n`, and an empty
-unquoted field for null.
+On PostgreSQL every format is written by PostgreSQL's own `COPY … TO STDOUT`
+through psycopg 3, the fastest way rows leave the server: the CSV
+(`queries.copy_sql`), and the NDJSON and the FHIR resources (`fhir_sql`) as
+JSON lines (`queries.json_copy_sql`). Elsewhere (SQLite) rows come from
+a chunked `values_list` iterator and are written here; that path is also the
+reference the COPY output is tested against, line by line and byte for byte.
+The CSV written here follows COPY's rules to the byte: `,` between fields,
+`\\n` after each record, a field quoted (with `"` doubled) when it is empty or
+holds `,`, `"`, `\\r` or `\\n`, and an empty unquoted field for null.
 
 The first chunk leaves as soon as it exists (the CSV header, or the first
-row) and later ones once `chunk_bytes` have gathered.
+row) and later ones once `chunk_bytes` have gathered. `chunks` is the stream
+an HTTP response or a command sends; `write` puts a whole export in a binary
+file (a background job's), without the export record `services` keeps.
 """
 
 from __future__ import annotations
@@ -18,15 +22,16 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import nullcontext
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import connections, transaction
 
 from stretchapi.db_routers import export_database
 
-from . import fhir
+from . import fhir, fhir_sql
 from .datasets import DATASETS, ExportFilters, Recipient
-from .queries import copy_sql, rows
+from .queries import JSON_QUOTE, copy_sql, json_copy_sql, rows
 
 CSV = "csv"
 NDJSON = "ndjson"
@@ -53,19 +58,21 @@ def csv_record(fields) -> str:
 
 
 class CsvRecordCounter:
-    """Counts the CSV records that end in the bytes fed to it: the newlines outside quotes.
+    """Counts the CSV records that end in the bytes fed to it: the newlines outside quotes
+    (`"`, or for COPY's JSON lines `JSON_QUOTE`, around a line of several resources).
 
     A doubled quote inside a quoted field toggles the state twice, so counting
     quotes is enough to know whether a newline ends a record.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, quote: bytes = b'"') -> None:
+        self.quote = quote
         self.quoted = False
 
     def feed(self, data: bytes) -> int:
-        if b'"' not in data and not self.quoted:
+        if self.quote not in data and not self.quoted:
             return data.count(b"\n")
-        parts = data.split(b'"')
+        parts = data.split(self.quote)
         start = 1 if self.quoted else 0
         records = sum(part.count(b"\n") for part in parts[start::2])
         self.quoted ^= (len(parts) - 1) % 2 == 1
@@ -120,12 +127,19 @@ def python_chunks(dataset: str, fmt: str, filters: ExportFilters, audience: Reci
     return _gather(_python_lines(dataset, fmt, filters, audience), chunk_bytes)
 
 
-def copy_chunks(dataset: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int) -> Chunks:
-    """CSV from PostgreSQL's COPY; leaving early cancels the COPY (psycopg does it on exit)."""
-    sql, params = copy_sql(dataset, filters, audience)
+def copy_chunks(
+    dataset: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int, fmt: str = CSV
+) -> Chunks:
+    """Any format from PostgreSQL's COPY (the CSV, the NDJSON, the FHIR resources written by
+    PostgreSQL); leaving early cancels the COPY (psycopg does it on exit)."""
+    if fmt == CSV:
+        sql, params = copy_sql(dataset, filters, audience)
+        counter, header_pending = CsvRecordCounter(), True
+    else:
+        line = fhir_sql.line_sql(dataset, audience) if fmt == FHIR else None
+        sql, params = json_copy_sql(dataset, filters, audience, line=line)
+        counter, header_pending = CsvRecordCounter(JSON_QUOTE), False
     connection = connections[export_database()]
-    counter = CsvRecordCounter()
-    header_pending = True
     # COPY is one statement for the whole export: the web's statement_timeout
     # (DATABASE_STATEMENT_TIMEOUT) would cut any large one, so the export runs
     # under its own bound, set for its transaction only (SET LOCAL): the
@@ -143,22 +157,43 @@ def copy_chunks(dataset: str, filters: ExportFilters, audience: Recipient, *, ch
                 for block in copy:
                     pending += block
                     if header_pending or len(pending) >= chunk_bytes:
-                        records = counter.feed(pending)
-                        yield bytes(pending), records - header_pending
+                        yield _copied(pending, counter, header_pending)
                         pending.clear()
                         header_pending = False
                 if pending:
-                    yield bytes(pending), counter.feed(pending) - header_pending
+                    yield _copied(pending, counter, header_pending)
         finally:
             transaction.set_rollback(True, using=connection.alias)
 
 
+def _copied(pending: bytearray, counter: CsvRecordCounter, header: bool) -> tuple[bytes, int]:
+    """A chunk of COPY's output and the rows that end in it; JSON lines lose their `JSON_QUOTE`s."""
+    records = counter.feed(pending) - header
+    if counter.quote == JSON_QUOTE and JSON_QUOTE in pending:
+        return bytes(pending).replace(JSON_QUOTE, b""), records
+    return bytes(pending), records
+
+
 def uses_copy(fmt: str) -> bool:
-    return fmt == CSV and connections[export_database()].vendor == "postgresql"
+    """Whether this format comes from PostgreSQL's COPY: every format does, on PostgreSQL."""
+    return fmt in MEDIA_TYPES and connections[export_database()].vendor == "postgresql"
 
 
 def chunks(dataset: str, fmt: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int) -> Chunks:
     """The export's bytes, by the fastest path this database offers."""
     if uses_copy(fmt):
-        return copy_chunks(dataset, filters, audience, chunk_bytes=chunk_bytes)
+        return copy_chunks(dataset, filters, audience, chunk_bytes=chunk_bytes, fmt=fmt)
     return python_chunks(dataset, fmt, filters, audience, chunk_bytes=chunk_bytes)
+
+
+def write(
+    file: BinaryIO, dataset: str, fmt: str, filters: ExportFilters, audience: Recipient, *, chunk_bytes: int
+) -> tuple[int, int]:
+    """Write a whole export to a binary file-like object (no record: see `services.export_start`);
+    its rows and bytes."""
+    rows_written = bytes_written = 0
+    for data, count in chunks(dataset, fmt, filters, audience, chunk_bytes=chunk_bytes):
+        file.write(data)
+        rows_written += count
+        bytes_written += len(data)
+    return rows_written, bytes_written

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -140,3 +140,56 @@ def build_world() -> World:
     assert StretchSession.objects.get(pk=deleted["id"]).deleted_at is not None  # a tombstone
     world.ids["deleted"] = deleted["id"]
     return world
+
+
+# Texts JSON must escape (backslashes, quotes, newlines, a tab, a control character) or keep
+# as they are (accents, CJK, emoji with a joiner, U+2028), for the COPY-vs-iterator tests.
+HARD_TEXT = 'Back\\slash \\n not a newline, "quoted", a real\nnewline,\ttab, \x07 bell, é 中文 🧘\u200d♀️, \u2028 end'
+# Moments at the edges of daylight saving time (the EU's and the US's), one with a fraction of a second.
+DST_MOMENTS = (
+    datetime(2026, 3, 29, 0, 59, 59, 999_999, tzinfo=UTC),  # a microsecond before Europe springs forward
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # the moment it does
+    datetime(2025, 11, 2, 5, 30, tzinfo=UTC),  # New York's 01:30, the first of the two
+    datetime(2025, 11, 2, 6, 30, tzinfo=UTC),  # New York's 01:30 again, an hour later
+)
+
+
+def add_hard_cases(world: World) -> None:
+    """A consented client whose name and notes hold `HARD_TEXT`, with sessions at `DST_MOMENTS`:
+    NULLs (no pain, no side, no end), both outcomes, every side, a trainer, and a sit-and-reach."""
+    zoe = _user("zoe@example.com", display_name='Zoë \\ "Z" 🧘')
+    TrainerLink.objects.create(trainer=world.trainer, client=zoe)
+    for index, moment in enumerate(DST_MOMENTS):
+        side = ("left", "right", "both", "left")[index]
+        exercise = "seated-hamstring-stretch" if side == "both" else "assisted-lying-hamstring-stretch"
+        odd = index % 2 == 1
+        stop_event = {
+            "kind": "sharp-pain" if odd else "other",
+            "occurred_at": iso(moment + timedelta(minutes=1)),
+            "action": "eased_off" if odd else "stopped_session",
+            "note": HARD_TEXT,
+            **({"pain": 9, "side": side, "hold_index": 0} if odd else {}),
+        }
+        measured_at = iso(moment + timedelta(minutes=2))
+        body = session(
+            moment,
+            notes=HARD_TEXT if not odd else "",
+            assisted_by="trainer" if index == 1 else "self",
+            holds=[
+                hold(exercise, side=side, pain=index, started_at=iso(moment + timedelta(seconds=1, microseconds=odd))),
+                hold("lying-hamstring-stretch", side="right", intensity=index + 3),
+            ],
+            stop_events=[stop_event],
+            measurements=[
+                {"kind": "sit_and_reach", "value": 12.5 - 10 * index, "unit": "cm", "zero_offset_cm": 15,
+                 "measured_at": measured_at},
+                {"kind": "active_knee_extension", "side": "right" if side == "both" else side, "value": 161,
+                 "unit": "deg", "measured_at": measured_at},
+            ],
+            outcome="stopped_early",
+        )  # fmt: skip
+        if index == 1:
+            body["trainer_id"] = world.trainer.pk
+        if index == 3:
+            body.pop("ended_at")
+        upload(zoe, body)

@@ -494,6 +494,20 @@ def test_a_client_that_leaves_mid_stream_is_recorded_with_what_it_received(world
     assert record.finished_at is not None
 
 
+@pytest.mark.parametrize("fmt", ["ndjson", "fhir"])
+def test_a_json_export_left_mid_stream_is_recorded_with_what_was_received(world, settings, fmt):
+    settings.EXPORT_CHUNK_BYTES = 1  # one row per chunk
+    filters = ExportFilters(since=world.start - timedelta(days=60), until=world.start + timedelta(days=10))
+    run = export_start(dataset="holds", fmt=fmt, filters=filters, audience=ANALYST, user=world.analyst, via="api")
+
+    received = [next(run.stream), next(run.stream)]
+    run.stream.close()
+
+    record = ExportRecord.objects.get()
+    assert json.loads(received[0].split(b"\n")[0])  # a whole line of JSON
+    assert (record.status, record.rows, record.bytes) == ("aborted", 1, len(received[0]))
+
+
 def test_the_header_leaves_first_as_its_own_chunk(world, settings):
     settings.EXPORT_CHUNK_BYTES = 1 << 20
     response = bearer_client(world.analyst).get("/api/v1/exports/holds/", {"since": since(world)})
@@ -543,14 +557,15 @@ def test_copy_csv_equals_iterator_csv_byte_for_byte(world, dataset, audience_kin
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY … TO STDOUT exists only on PostgreSQL")
 @pytest.mark.parametrize("leave_early", [False, True])
-def test_copy_runs_under_the_exports_statement_timeout_for_its_transaction_only(world, settings, leave_early):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_copy_runs_under_the_exports_statement_timeout_for_its_transaction_only(world, settings, leave_early, fmt):
     filters = ExportFilters(since=world.start - timedelta(days=60), until=world.start + timedelta(days=10))
     settings.EXPORT_STATEMENT_TIMEOUT = 600
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = '5s'")  # the web's bound, shorter than a large export
         try:
             with CaptureQueriesContext(connection) as queries:
-                stream = streams.copy_chunks("holds", filters, ANALYST, chunk_bytes=64)
+                stream = streams.copy_chunks("holds", filters, ANALYST, chunk_bytes=64, fmt=fmt)
                 first, _ = next(stream)
                 rest = b"" if leave_early else b"".join(chunk for chunk, _ in stream)
                 stream.close()  # a client that leaves early: the COPY is cancelled, its transaction rolled back
@@ -576,3 +591,16 @@ def test_copy_rows_are_counted_across_chunks_with_quoted_newlines(world):
     counts = [n for _, n in streams.copy_chunks("sessions", filters, audience, chunk_bytes=7)]
 
     assert sum(counts) == 3  # Casey's two sessions (one with a note over two lines) and Blank's
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_writes_to_a_binary_file_as_it_streams(world, fmt):
+    filters = ExportFilters(since=world.start - timedelta(days=60), until=world.start + timedelta(days=10))
+    file = io.BytesIO()
+
+    rows, size = streams.write(file, "holds", fmt, filters, ANALYST, chunk_bytes=64)
+
+    streamed = b"".join(chunk for chunk, _ in streams.chunks("holds", fmt, filters, ANALYST, chunk_bytes=64))
+    assert file.getvalue() == streamed
+    assert (rows, size) == (5, len(streamed))
+    assert not ExportRecord.objects.exists()  # the caller (a job) keeps its own record

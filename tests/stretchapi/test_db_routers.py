@@ -54,8 +54,10 @@ def test_exports_read_from_the_analytics_alias_and_write_their_record_to_default
         body = b"".join(run.stream)
 
     assert str(committed_session.pk).encode() in body
-    assert len(replica.captured_queries) == 1
-    assert "stretch_sessions_hold" in replica.captured_queries[0]["sql"]
+    # One read of the holds (PostgreSQL's COPY, inside its own rolled-back transaction, or the iterator), no write.
+    replica_sql = [q["sql"] for q in replica.captured_queries]
+    assert len([sql for sql in replica_sql if "stretch_sessions_hold" in sql]) == 1
+    assert not [sql for sql in replica_sql if sql.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert [q["sql"].split()[0] for q in primary.captured_queries] == ["INSERT", "UPDATE"]
     assert ExportRecord.objects.using(DEFAULT_DB_ALIAS).get(pk=run.record.pk).rows == 1
 

@@ -1,7 +1,7 @@
 """`python manage.py export DATASET --since YYYY-MM-DD [--until …] [--format csv|ndjson|fhir] [--output PATH|-]`.
 
 The API's exports from the shell, as an analyst: every client, pseudonymized,
-with the same filters, the same bytes (COPY on PostgreSQL for CSV) and the
+with the same filters, the same bytes (COPY on PostgreSQL) and the
 same export record (no user, via the command line). A progress line goes to
 stderr when stderr is a terminal; the last line on stderr is always the
 summary `rows=N bytes=B seconds=S`. A file is written under a temporary name
