@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "knox",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "catalog",
     "sessions.apps.StretchSessionsConfig",
 ]
@@ -151,6 +153,27 @@ CATALOG_VERSION_CACHE_SECONDS = env.int("CATALOG_VERSION_CACHE_SECONDS", default
 # `f(user=..., exercise=...)` -> [{"code", "contraindication", "message"}]. Named here so that the
 # catalog never imports the app that knows users' health (empty: plans carry no warnings).
 CATALOG_PLAN_WARNINGS = "sessions.health.selectors.plan_warnings"
+
+# Background work (Django's task framework through the django-tasks backport; the same API ships in
+# Django 6, where moving is a settings change). Tasks are rows of the app's own database
+# (django-tasks-db), run by `python manage.py worker` processes (scripts/start.sh starts them beside
+# gunicorn); several workers on one PostgreSQL share the queue with SELECT … FOR UPDATE SKIP LOCKED.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# What each worker's clock enqueues, and how often (seconds): the queue has no scheduler of its
+# own. Each is a task (a django-tasks `Task`, by dotted path) that is safe to run twice at once,
+# since every worker keeps its own clock; a run already waiting in the queue is not enqueued again.
+TASKS_PERIODIC: dict[str, int] = {
+    "sessions.background.tasks.task_results_prune": 24 * 3600,
+}
+# How often a worker's clock looks at TASKS_PERIODIC (seconds).
+TASKS_CLOCK_SECONDS = env.float("TASKS_CLOCK_SECONDS", default=5.0)
+# Finished task runs (the queue table's rows) are kept this many days, then pruned.
+TASKS_RESULTS_KEEP_DAYS = env.int("TASKS_RESULTS_KEEP_DAYS", default=7)
 
 AUTH_USER_MODEL = "stretch_sessions.User"
 KNOX_TOKEN_MODEL = "stretch_sessions.DeviceToken"
