@@ -8,8 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -41,7 +40,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
@@ -139,10 +138,8 @@ def test_an_upload_with_a_stop_event_sends_one_grouped_email_and_one_signed_webh
     assert email.to == ["trainer@example.com"]
     assert email.subject == "Safety alert: client@example.com (2 reasons)"
     reasons = [line for line in email.body.splitlines() if line.startswith("- ")]
-    assert reasons == [
-        "- Stop event: Sharp pain (left) during Assisted Lying Hamstring Stretch, pain 8/10, stopped the session",
-        "- Pain 7/10 or more: Sharp pain (left) during Assisted Lying Hamstring Stretch, pain 8/10, stopped the session",
-    ]
+    source = "Sharp pain (left) during Assisted Lying Hamstring Stretch, pain 8/10, stopped the session"
+    assert reasons == [f"- Stop event: {source}", f"- Pain 7/10 or more: {source}"]
     assert f"http://127.0.0.1:8000/admin/stretch_sessions/user/{client_user.pk}/change/" in email.body
     assert "private note" not in email.body
 
@@ -163,9 +160,8 @@ def test_a_rolled_back_upload_sends_nothing(
 
     # After the alerts and the outbox rows are written, inside the upload's transaction.
     monkeypatch.setattr(logbook_services, "session_with_rows", fail_after_the_outbox)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            bearer_client(client_user).post("/api/v1/sessions/", stop_event_session(), format="json")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        bearer_client(client_user).post("/api/v1/sessions/", stop_event_session(), format="json")
     work()
 
     assert callbacks == []
@@ -200,7 +196,7 @@ def test_an_email_left_claimed_by_a_killed_worker_is_swept_and_sent_once(
 ):
     upload(client_user, stop_event_session(), django_capture_on_commit_callbacks)
     DBTaskResult.objects.all().delete()  # the worker took the task and was killed mid-attempt:
-    AlertNotification.objects.update(claimed_until=datetime.now(dt_timezone.utc) - timedelta(seconds=1), attempts=1)
+    AlertNotification.objects.update(claimed_until=datetime.now(UTC) - timedelta(seconds=1), attempts=1)
 
     assert alert_emails_sweep() == 1
     work()
@@ -253,7 +249,7 @@ def test_the_daily_digest_gathers_every_sessions_alerts_in_one_email_once_a_day(
     work()
     assert mail.outbox == []  # nothing at once
 
-    today = datetime.now(dt_timezone.utc).replace(hour=6, minute=59)
+    today = datetime.now(UTC).replace(hour=6, minute=59)
     assert alert_digests_send(now=today) == 0  # before the digest hour
     assert alert_digests_send(now=today.replace(hour=8)) == 1
     assert alert_digests_send(now=today.replace(hour=9)) == 0  # once a day
