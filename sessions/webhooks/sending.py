@@ -15,6 +15,10 @@ from .addresses import Target
 MAX_ERROR_BODY = 200
 
 
+class SendFailed(Exception):
+    """No answer: refused, timed out, TLS, or not HTTP. The message says which."""
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, host: str, port: int, address: str, timeout: float):
         super().__init__(host, port, timeout=timeout)
@@ -36,17 +40,25 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 def post(target: Target, *, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     """POST `body` to the target's first checked address; returns the status and the start of the
-    answer's body. Raises OSError (refused, timed out, TLS) or http.client.HTTPException."""
+    answer's body. Raises `SendFailed` when there is no answer."""
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target.host, target.port, target.addresses[0], settings.WEBHOOK_TIMEOUT_SECONDS)
     try:
-        connection.request(
-            "POST",
-            target.path,
-            body=body,
-            headers={**headers, "Content-Type": "application/json", "User-Agent": "StretchAPI-Webhooks/1"},
-        )
-        response = connection.getresponse()
-        return response.status, response.read(MAX_ERROR_BODY).decode("utf-8", "replace")
+        return _exchange(connection, target, body, headers)
+    except (OSError, http.client.HTTPException) as failure:
+        raise SendFailed(
+            f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+        ) from failure
     finally:
         connection.close()
+
+
+def _exchange(connection: http.client.HTTPConnection, target: Target, body: bytes, headers: dict[str, str]):
+    connection.request(
+        "POST",
+        target.path,
+        body=body,
+        headers={**headers, "Content-Type": "application/json", "User-Agent": "StretchAPI-Webhooks/1"},
+    )
+    response = connection.getresponse()
+    return response.status, response.read(MAX_ERROR_BODY).decode("utf-8", "replace")

@@ -4,7 +4,6 @@ failing for `WEBHOOK_DISABLE_AFTER_SECONDS` disabled and its owner told."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -23,7 +22,7 @@ from ..choices import DeliveryStatus, WebhookEventType
 from ..models import User, WebhookDelivery, WebhookEndpoint
 from . import tasks
 from .addresses import AddressRefused, target, url_check
-from .sending import post
+from .sending import SendFailed, post
 from .signing import secret_generate, signed_headers
 
 logger = logging.getLogger(__name__)
@@ -132,8 +131,8 @@ def webhook_deliver(*, delivery_id: int) -> None:
             error = f"HTTP {status}" + (f": {answer.strip()[:150]}" if answer.strip() else "")
     except AddressRefused as refused:
         error = str(refused)
-    except (OSError, http.client.HTTPException) as failure:
-        error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+    except SendFailed as failure:
+        error = str(failure)
     with transaction.atomic():
         if status is not None:
             delivery.last_status_code = status
