@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from standardwebhooks.webhooks import Webhook
 
@@ -81,7 +82,7 @@ def tight_retries(settings):
 
 
 @pytest.fixture
-def work(django_capture_on_commit_callbacks) -> Callable[..., None]:
+def work(django_capture_on_commit_callbacks, in_test_transaction) -> Callable[..., None]:
     """Run the worker command here until `until()` holds (or the queue is empty), at most `seconds`.
     The test's transaction never commits, so the tasks' own after-commit enqueues (retries) are
     run as each worker run ends, as a commit would."""
@@ -96,6 +97,13 @@ def work(django_capture_on_commit_callbacks) -> Callable[..., None]:
             time.sleep(0.05)
 
     return run
+
+
+@pytest.fixture
+def in_test_transaction(monkeypatch):
+    """The worker recycles its database connection between tasks (`close_old_connections`), which
+    would close the test's own connection, transaction and all (PostgreSQL): here it keeps it."""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from sessions.background.clock import Clock, periodic_enqueue
+from tests.sessions import test_notifications as notifications
 
 RAN: list[str] = []
 
@@ -23,8 +24,11 @@ def periodic() -> None:
 
 
 @pytest.fixture(autouse=True)
-def forget():
+def forget(in_test_transaction):
     RAN.clear()
+
+
+in_test_transaction = notifications.in_test_transaction
 
 
 def run_worker() -> None:

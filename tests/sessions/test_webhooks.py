@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 # The fixtures of test_notifications.py: a trainer linked to the client, the local receiver, the
 # worker run in this process, tight retry delays.
 linked, receiver, work = notifications.linked, notifications.receiver, notifications.work
-tight_retries = notifications.tight_retries
+tight_retries, in_test_transaction = notifications.tight_retries, notifications.in_test_transaction
 
 WEBHOOKS = "/api/v1/webhooks/"
 
