@@ -18,7 +18,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## Serve the API on http://127.0.0.1:8000 (embedded SQLite database, catalog loaded).
+## Serve the API on http://127.0.0.1:8000 (embedded SQLite database, catalog loaded) with the
+## background worker beside gunicorn (alert emails printed on the console); Ctrl-C stops both.
 run: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_SETTINGS_MODULE=stretchapi.settings.local scripts/start.sh
 

@@ -21,11 +21,16 @@ Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
                  exercise lists, and the plan warnings they raise (selectors; the catalog
                  calls `plan_warnings` through the `CATALOG_PLAN_WARNINGS` setting).
 - `exports/`     analytics exports: the column dictionary, streams, FHIR, pseudonyms.
+- `notifications/` alert emails to trainers (outbox rows written with the upload; immediate,
+                 daily digest or off), their tasks.
+- `webhooks/`    webhook endpoints, Standard Webhooks signing, SSRF checks, deliveries, tasks.
+- `background/`  the queue's own pieces: the worker's clock (periodic tasks), the outbox
+                 (claim, retry, sweep) every delivery shares.
 
 Doors:
 - `api/`         one module per URL prefix (`accounts`, `sessions`, `progress`, `me`,
                  `trainer`, `exports`), `serializers/` by concept, `filters`,
                  `permissions`, `pagination`, `idempotency`, `schema`, `urls`.
 - `admin/`       the staff and trainer panel, one module per concept; `scoping` decides visibility.
-- `management/commands/`  create_user, export, purge_idempotency_records.
+- `management/commands/`  create_user, export, purge_idempotency_records, worker.
 """

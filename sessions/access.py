@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .choices import PANEL_ROLES, Role
 from .models import AccessLogEntry, TrainerLink, User
@@ -71,6 +71,17 @@ def consented_client_ids(trainer: User) -> QuerySet:
     if trainer.role == Role.STAFF:
         return User.objects.filter(role=Role.CLIENT).values("pk")
     return consented_links(trainer).values("client_id")
+
+
+def client_trainers(client: User | int) -> QuerySet[User]:
+    """The trainers whose consent link with `client` is active: those told of the client's alerts."""
+    links = TrainerLink.objects.filter(client=client, ended_at__isnull=True)
+    return User.objects.filter(role=Role.TRAINER, pk__in=links.values("trainer_id"))
+
+
+def client_readers(client: User | int) -> QuerySet[User]:
+    """Everyone who may read `client`'s data right now: staff, and the client's consented trainers."""
+    return User.objects.filter(Q(role=Role.STAFF) | Q(pk__in=client_trainers(client).values("pk")))
 
 
 def log_access(*, trainer: User, client_ids: Iterable[int], resource: str, path: str) -> None:

@@ -82,3 +82,27 @@ class ExportStatus(models.TextChoices):
 
 
 STOP_KIND_OTHER = "other"
+
+
+class AlertEmails(models.TextChoices):
+    """How a trainer wants the alert emails of their clients' sessions."""
+
+    IMMEDIATE = "immediate", "One email per session's alerts, at once"
+    DIGEST = "digest", "One email a day with every session's alerts"
+    OFF = "off", "No alert emails"
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where an outgoing notification (an alert email, a webhook delivery) stands."""
+
+    PENDING = "pending", "Waiting for its next attempt"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Given up"
+
+
+class WebhookEventType(models.TextChoices):
+    """What a webhook endpoint can subscribe to (the `type` of each delivery's payload)."""
+
+    ALERT_RAISED = "alert.raised", "Safety alerts raised on a client's session"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged", "Alerts of a client's session acknowledged"
+    SESSION_UPLOADED = "session.uploaded", "A client's session uploaded"

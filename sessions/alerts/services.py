@@ -6,11 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Alert, Hold, StopEvent, StretchSession, User
+from ..notifications.services import alerts_acknowledged_notify
 from ..rules import safety
 
 
-def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> None:
-    """The safety alerts of newly stored rows, as the rules call for them, in the caller's transaction (one insert)."""
+def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> list[Alert]:
+    """The safety alerts of newly stored rows, as the rules call for them, in the caller's transaction
+    (one insert); the caller tells the trainers (`sessions.notifications.services`)."""
     alerts = [
         Alert(client=session.owner, session=session, kind=kind, stop_event=event, occurred_at=event.occurred_at)
         for event in stop_events
@@ -27,7 +29,7 @@ def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: lis
         for hold in holds
         for kind in safety.hold_alert_kinds(hold)
     ]
-    Alert.objects.bulk_create(alerts)
+    return Alert.objects.bulk_create(alerts)
 
 
 @transaction.atomic
@@ -37,6 +39,9 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str) -> Alert:
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by, alert.note = timezone.now(), by, note
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "note"])
+        alerts_acknowledged_notify(
+            client_id=alert.client_id, session_id=alert.session_id, alert_ids=[alert.pk], at=alert.acknowledged_at
+        )
     return alert
 
 
@@ -46,4 +51,7 @@ def alert_group_acknowledge(*, client: User, session: StretchSession, by: User, 
     acknowledged earlier keep their first acknowledgement. Returns how many were acknowledged now."""
     open_alerts = Alert.objects.select_for_update().filter(client=client, session=session, acknowledged_at__isnull=True)
     ids = list(open_alerts.values_list("pk", flat=True))
-    return Alert.objects.filter(pk__in=ids).update(acknowledged_at=timezone.now(), acknowledged_by=by, note=note)
+    now = timezone.now()
+    acknowledged = Alert.objects.filter(pk__in=ids).update(acknowledged_at=now, acknowledged_by=by, note=note)
+    alerts_acknowledged_notify(client_id=client.pk, session_id=session.pk, alert_ids=ids, at=now)
+    return acknowledged

@@ -1,4 +1,6 @@
-"""What happened, in one line: the words every door shows for an alert (the panel's rows, `/me/alerts/`).
+"""What happened, in one line: the words every door shows for an alert (the panel's rows,
+`/me/alerts/`, the trainer's alert emails). Never a free-text note: a stop event without a
+stop sign reads "other stop sign".
 
 Plain functions over an alert whose hold or stop event (with its stop sign and
 hold's exercise) the caller has loaded: no query.
@@ -28,7 +30,7 @@ def _pain(pain: int | None) -> str | None:
 
 def stop_event_summary(event: StopEvent) -> str:
     """E.g. "Lying Hamstring Stretch, right side, sharp pain, pain 8/10, stopped the session"."""
-    sign = event.stop_sign.name.lower() if event.stop_sign_id else (event.note or "other")
+    sign = event.stop_sign.name.lower() if event.stop_sign_id else "other stop sign"
     action = "continued through it" if event.action == StopAction.CONTINUED else event.get_action_display().lower()
     parts = [
         event.hold.exercise.name if event.hold_id else None,
@@ -72,3 +74,9 @@ def reasons(alerts: Iterable[Alert]) -> list[Reason]:
         Reason(kinds=tuple(a.kind for a in group), what=what_happened(group[0]), occurred_at=group[0].occurred_at)
         for group in grouped.values()
     ]
+
+
+def alert_summary_line(alert: Alert) -> str:
+    """The alert's kind, then what happened: "Stop event: Lying Hamstring Stretch, left side, sharp
+    pain, pain 8/10, stopped the session" (alert emails, where each reason stands alone)."""
+    return f"{alert.get_kind_display()}: {what_happened(alert)}"

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import accounts, exports, me, progress, sessions, trainer
+from . import accounts, exports, me, progress, sessions, trainer, webhooks
 
 router = SimpleRouter(trailing_slash=True)
 router.register("sessions", sessions.SessionViewSet, basename="session")
@@ -21,6 +21,7 @@ router.register(
     trainer.TrainerClientProgramViewSet,
     basename="trainer-client-program",
 )
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="auth-register"),
@@ -43,5 +44,10 @@ urlpatterns = [
         name="trainer-client-health",
     ),
     path("exports/<str:dataset>/", exports.ExportView.as_view(), name="export"),
+    path(
+        "notifications/preferences/",
+        webhooks.NotificationPreferenceView.as_view(),
+        name="notification-preferences",
+    ),
     *router.urls,
 ]

@@ -23,6 +23,7 @@ from ..alerts.services import alerts_raise
 from ..choices import StopAction
 from ..limits import MAX_HOLDS_PER_SESSION
 from ..models import Hold, Measurement, StopEvent, StretchSession, User
+from ..notifications.services import alerts_raised_notify, session_stored_notify
 from ..rules import records, safety
 from ..rules.records import Problems
 from .selectors import session_latest_moment, session_with_rows, without_exercise_json
@@ -159,7 +160,8 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
     Hold.objects.bulk_create(holds)
     StopEvent.objects.bulk_create(stop_events)
     Measurement.objects.bulk_create(measurements)
-    alerts_raise(session, holds=holds, stop_events=stop_events)
+    alerts = alerts_raise(session, holds=holds, stop_events=stop_events)
+    session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
     return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
 
 
@@ -237,7 +239,7 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     position = (last["last"] or 0) + 1
     hold = _hold_build(session, position, data)
     hold.save(force_insert=True)
-    alerts_raise(session, holds=[hold], stop_events=[])
+    alerts_raised_notify(session=session, alerts=alerts_raise(session, holds=[hold], stop_events=[]))
     _session_flags_refresh(session)
     return hold, True
 
@@ -266,7 +268,7 @@ def stop_event_append(*, session: StretchSession, data: dict[str, Any]) -> tuple
         return existing, False
     event = StopEvent(session=session, stop_sign=data["kind"], **{k: v for k, v in data.items() if k != "kind"})
     event.save(force_insert=True)
-    alerts_raise(session, holds=[], stop_events=[event])
+    alerts_raised_notify(session=session, alerts=alerts_raise(session, holds=[], stop_events=[event]))
     _session_flags_refresh(session)
     return event, True
 

@@ -7,6 +7,9 @@
 - `health`: `HealthFlag` (a contraindication a client has recorded).
 - `exports`: `ExportRecord`.
 - `idempotency`: `IdempotencyRecord` (the first answer to a keyed POST).
+- `notifications`: `NotificationPreference` (a trainer's alert emails), `AlertNotification` (an email owed).
+- `webhooks`: `WebhookEndpoint` (a registered URL), `WebhookDelivery` (an event sent to one).
+- `outbox`: `OutboxRecord`, the abstract row of everything delivered after commit.
 """
 
 from .accounts import DeviceToken, User, UserManager
@@ -14,18 +17,22 @@ from .exports import ExportRecord
 from .health import HealthFlag
 from .idempotency import IdempotencyRecord
 from .logged import Hold, Measurement, StopEvent, StretchSession
+from .notifications import AlertNotification, NotificationPreference
 from .programs import Program, ProgramItem
 from .trainers import AccessLogEntry, Alert, TrainerInvitation, TrainerLink
+from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessLogEntry",
     "Alert",
+    "AlertNotification",
     "DeviceToken",
     "ExportRecord",
     "HealthFlag",
     "Hold",
     "IdempotencyRecord",
     "Measurement",
+    "NotificationPreference",
     "Program",
     "ProgramItem",
     "StopEvent",
@@ -34,4 +41,6 @@ __all__ = [
     "TrainerLink",
     "User",
     "UserManager",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "knox",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "catalog",
     "sessions.apps.StretchSessionsConfig",
 ]
@@ -156,6 +158,62 @@ CATALOG_VERSION_CACHE_SECONDS = env.int("CATALOG_VERSION_CACHE_SECONDS", default
 # catalog never imports the app that knows users' health (empty: plans carry no warnings).
 CATALOG_PLAN_WARNINGS = "sessions.health.selectors.plan_warnings"
 
+# Background work (Django's task framework through the django-tasks backport; the same API ships in
+# Django 6, where moving is a settings change). Tasks are rows of the app's own database
+# (django-tasks-db), run by `python manage.py worker` processes (scripts/start.sh starts them beside
+# gunicorn); several workers on one PostgreSQL share the queue with SELECT … FOR UPDATE SKIP LOCKED.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# What each worker's clock enqueues, and how often (seconds): the queue has no scheduler of its
+# own. Each is a task (a django-tasks `Task`, by dotted path) that is safe to run twice at once,
+# since every worker keeps its own clock; a run already waiting in the queue is not enqueued again.
+TASKS_PERIODIC: dict[str, int] = {
+    "sessions.background.tasks.task_results_prune": 24 * 3600,
+    "sessions.notifications.tasks.alert_emails_sweep": env.int("OUTBOX_SWEEP_SECONDS", default=60),
+    "sessions.notifications.tasks.alert_digests_send": 15 * 60,
+    "sessions.webhooks.tasks.webhooks_sweep": env.int("OUTBOX_SWEEP_SECONDS", default=60),
+}
+# How often a worker's clock looks at TASKS_PERIODIC (seconds).
+TASKS_CLOCK_SECONDS = env.float("TASKS_CLOCK_SECONDS", default=5.0)
+# Finished task runs (the queue table's rows) are kept this many days, then pruned.
+TASKS_RESULTS_KEEP_DAYS = env.int("TASKS_RESULTS_KEEP_DAYS", default=7)
+
+# The outbox (alert emails, webhook deliveries; sessions/background/outbox.py). A failed attempt is
+# tried again after each of these delays in turn, then given up: 5 s … 10 h, 27.6 h in all.
+OUTBOX_RETRY_DELAYS_SECONDS = env.list(
+    "OUTBOX_RETRY_DELAYS_SECONDS", cast=float, default=[5, 60, 300, 1800, 7200, 18000, 36000, 36000]
+)
+# How long a worker holds a claimed delivery: past it (the worker was killed), the sweep takes it
+# again. Longer than the slowest attempt (WEBHOOK_TIMEOUT_SECONDS, an SMTP exchange).
+OUTBOX_CLAIM_SECONDS = env.float("OUTBOX_CLAIM_SECONDS", default=60)
+# A row whose attempt has been due this long without being delivered is enqueued again by the sweep
+# (its own task was lost: the worker was down, or killed).
+OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=30)
+
+# Alert emails (sessions/notifications/): from this address, with links into the panel at this base
+# URL. Trainers who chose the daily digest get it at this hour (UTC).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="StretchAPI <alerts@localhost>")
+PANEL_BASE_URL = env.str("PANEL_BASE_URL", default="http://127.0.0.1:8000")
+ALERT_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=7)
+# Email: SMTP from EMAIL_URL (django-environ: smtp+tls://user:password@host:587), else printed on the
+# console (`make run`; in production set EMAIL_URL, or alert emails only reach the logs).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Webhooks (sessions/webhooks/): each attempt's timeout, how long an endpoint may fail before it is
+# disabled (and its owner told), and whether endpoints may resolve to private, loopback, link-local
+# or other non-global addresses (never in production: SSRF; the tests' local receiver needs it).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_DISABLE_AFTER_SECONDS = env.int("WEBHOOK_DISABLE_AFTER_SECONDS", default=3 * 24 * 3600)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+
 AUTH_USER_MODEL = "stretch_sessions.User"
 KNOX_TOKEN_MODEL = "stretch_sessions.DeviceToken"
 REST_KNOX = {
@@ -267,6 +325,9 @@ SPECTACULAR_SETTINGS = {
         "UnitEnum": "sessions.choices.Unit",
         "NextStepActionEnum": "sessions.choices.NextStepAction",
         "AlertKindEnum": "sessions.choices.AlertKind",
+        "AlertEmailsEnum": "sessions.choices.AlertEmails",
+        "DeliveryStatusEnum": "sessions.choices.DeliveryStatus",
+        "WebhookEventTypeEnum": "sessions.choices.WebhookEventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -68,16 +68,30 @@ class Server:
         return Api(self.port)
 
     def workers(self) -> set[int]:
-        """The process ids of gunicorn's workers (the children of its master process)."""
-        found = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.add(int(stat.parent.name))
-        return found
+        """The process ids of gunicorn's workers (the children of its master process, which is
+        start.sh's child beside the background worker, or start.sh itself when it exec'd gunicorn)."""
+        masters = {self.process.pid} if b"gunicorn" in _cmdline(self.process.pid) else set()
+        masters = masters or {pid for pid in _children(self.process.pid) if b"gunicorn" in _cmdline(pid)}
+        return {pid for master in masters for pid in _children(master)}
+
+
+def _children(parent: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from sessions.models import Alert, StretchSession, User
 from sessions.trainers.services import invitation_accept, invitation_create
+from sessions.webhooks.services import endpoint_create
 from stretchapi.api.parsers import JSON_MAX_DEPTH, DuplicateKey, JSONParser, JSONTooDeep
 from stretchapi.inputs import MAX_ID, InputError, parse_id, parse_moment
 from tests.conftest import bearer_client
@@ -76,6 +77,7 @@ def doors(client_user, trainer, staff):
     session_etag = as_client.get(f"/api/v1/sessions/{session_id}/")["ETag"]
     exercise_etag = as_staff.get("/api/v1/exercises/leg-swings/")["ETag"]
     alert = Alert.objects.get(session_id=session_id)
+    endpoint = endpoint_create(owner=trainer, url="https://93.184.215.14/hooks", event_types=["alert.raised"])
     anonymous = APIClient()
     return {
         ("POST", "/api/v1/auth/register/"): (anonymous, "/api/v1/auth/register/", {}),
@@ -115,6 +117,9 @@ def doors(client_user, trainer, staff):
             f"/api/v1/trainer/clients/{client_user.pk}/programs/",
             {},
         ),
+        ("PUT", "/api/v1/notifications/preferences/"): (as_trainer, "/api/v1/notifications/preferences/", {}),
+        ("POST", "/api/v1/webhooks/"): (as_trainer, "/api/v1/webhooks/", {}),
+        ("PATCH", "/api/v1/webhooks/{id}/"): (as_trainer, f"/api/v1/webhooks/{endpoint.pk}/", {}),
     }
 
 
