@@ -236,3 +236,50 @@ def _add_conditional_get(operation: dict[str, Any]) -> None:
         "description": "Not modified: the copy the client holds is current.",
         "headers": etag,
     }
+
+
+def request_defaults_are_optional(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Postprocessing hook: in a component that only requests use, a field the server fills in is optional.
+
+    Such a field is already left out of `required`, but OpenAPI's `default` makes generators such as
+    openapi-typescript 7 (`defaultNonNullable`, on by default) type it as a property the client must send.
+    The server's value moves from `default` into the description, where every reader still finds it;
+    the answers always carry the field (their components list it as required).
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    in_responses = _referenced(
+        [response for ops in result.get("paths", {}).values() for op in ops.values() if isinstance(op, dict)
+         for response in op.get("responses", {}).values()],
+        schemas,
+    )  # fmt: skip
+    for name in _referenced(
+        [op["requestBody"] for ops in result.get("paths", {}).values() for op in ops.values() if "requestBody" in op],
+        schemas,
+    ):
+        if name in in_responses:
+            continue
+        for field in schemas[name].get("properties", {}).values():
+            if "default" in field:
+                default = field.pop("default")
+                said = f"Left out, the server uses `{default}`."
+                field["description"] = f"{field['description']}\n\n{said}" if field.get("description") else said
+    return result
+
+
+def _referenced(roots: list[Any], schemas: dict[str, Any]) -> set[str]:
+    """The names of the components reachable from `roots` through `$ref`s."""
+    found: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in found and name in schemas:
+                    found.add(name)
+                    stack.append(schemas[name])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found

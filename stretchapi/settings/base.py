@@ -260,10 +260,13 @@ SPECTACULAR_SETTINGS = {
         "UnitEnum": "sessions.choices.Unit",
         "NextStepActionEnum": "sessions.choices.NextStepAction",
         "AlertKindEnum": "sessions.choices.AlertKind",
+        # A measurement's side: only the legs' two (no `both`).
+        "MeasurementSideEnum": [("left", "left"), ("right", "right")],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "stretchapi.api.schema.add_problem_responses",
+        "stretchapi.api.schema.request_defaults_are_optional",
     ],
 }
 

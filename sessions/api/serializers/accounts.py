@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from sessions.models import User
@@ -21,6 +22,9 @@ class RegisterSerializer(StrictSerializer):
     display_name = StrictCharField(required=False, allow_blank=True, max_length=80)
 
 
+@extend_schema_serializer(
+    component_name="Token"
+)  # read as `TokenRequest` beside `TokenResponse`, not `TokenRequestRequest`
 class TokenRequestSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     password = StrictCharField(write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"})
