@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from .errors import PROBLEM_CONTENT_TYPE
 from .parsers import JSON_MAX_DEPTH
+from .serializers import RejectUnknownFieldsMixin
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,6 +27,17 @@ class AutoSchema(openapi.AutoSchema):
     catalog: a signed-in caller's plan carries their health warnings), a token that is sent
     must be valid: a 401 otherwise, documented as such.
     """
+
+    def _map_basic_serializer(self, serializer, direction):
+        """A strict input serializer refuses unknown fields: its component says so (`additionalProperties:
+        false`), so that generated clients offer no free-form extras and fuzzers send none as valid data.
+        Its description is its own docstring, never the one it inherits from `StrictSerializer`."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if isinstance(serializer, RejectUnknownFieldsMixin):
+            schema["additionalProperties"] = False
+            if type(serializer).__doc__ is None:
+                schema.pop("description", None)
+        return schema
 
     def is_public(self) -> bool:
         return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
