@@ -8,7 +8,7 @@ generated code call them without credentials.
 Run by tests/clients/test_python_client.py against the test suite's live server; by hand:
     STRETCHAPI_URL=http://127.0.0.1:8000 STRETCHAPI_TRAINER_EMAIL=… STRETCHAPI_TRAINER_PASSWORD=… \\
     STRETCHAPI_INVITATION_CODE=… STRETCHAPI_CONSENTED_CLIENT_EMAIL=… python clients/python/flow.py
-(with the generated package on PYTHONPATH: `make clients`).
+(`make clients` first, then `PYTHONPATH=clients/python/generated`).
 """
 
 from __future__ import annotations

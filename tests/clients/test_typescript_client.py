@@ -56,7 +56,7 @@ def test_the_typescript_flow_passes_against_the_live_server(typescript_build, li
     assert typescript_build.tsc.returncode == 0, _errors(typescript_build.tsc)
 
     done = run(
-        [NODE, "--test", "build/src/flow.test.js"],
+        [NODE, "--test", "--test-reporter=tap", "build/src/flow.test.js"],
         typescript_build.root,
         env=trainer_world.environment(live_server.url),
         check=False,
