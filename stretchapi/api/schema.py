@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import is_list_serializer
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -38,6 +39,25 @@ class AutoSchema(openapi.AutoSchema):
             if type(serializer).__doc__ is None:
                 schema.pop("description", None)
         return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A nested list (`Serializer(many=True, min_length=…, max_length=…)`) states its bounds, which the
+        generator leaves out: `holds` takes at most 300 rows, a program at least one item."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if is_list_serializer(field) and schema and schema.get("type") == "array":
+            low = field.min_length if field.min_length is not None else (0 if field.allow_empty else 1)
+            if low:
+                schema["minItems"] = low
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _insert_field_validators(self, field, schema):
+        """A field whose rule lives outside DRF's validators (Django's password validators) names the bound to
+        document as `documented_min_length`."""
+        super()._insert_field_validators(field, schema)
+        if getattr(field, "documented_min_length", None):
+            schema["minLength"] = field.documented_min_length
 
     def is_public(self) -> bool:
         return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
