@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 
-from tests.sessions.payloads import iso, session_payload, stop_event
+from tests.sessions.payloads import full_session_payload, session_payload, stop_event
 from tests.sessions.test_safety_scenarios import SCENARIOS, _session
 
 README = Path(settings.BASE_DIR) / "README.md"
@@ -43,26 +41,11 @@ def minimal_upload() -> dict:
 
 
 def full_upload(trainer_id: int) -> dict:
-    """Every field an upload can carry, as `test_upload_answers_the_session_as_a_later_read_returns_it` sends."""
-    started = timezone.now().replace(microsecond=123456) - timedelta(hours=2)
-    body = session_payload(holds=4, started=started, assisted_by="trainer", trainer_id=trainer_id, partner_name="")
-    body["started_at"] = started.astimezone(timezone.get_fixed_timezone(120)).isoformat()
+    """Every field an upload can carry: the sessions API tests' full session, with notes and a hold's optional
+    fields sent explicitly."""
+    body = full_session_payload(trainer_id=trainer_id)
     body["notes"] = "Right side tight."
     body["holds"][0].update(set_number=1, target_seconds=30, pain=None)
-    body["holds"].append(
-        {"exercise": "pnf-hamstring-stretch", "side": "right", "held_seconds": 6, "intensity": 9, "pain": 8,
-         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "target_seconds": 5}
-    )  # fmt: skip
-    body["stop_events"] = [
-        stop_event(iso(started + timedelta(minutes=20)), hold_index=4, action="eased_off"),
-        stop_event(iso(started + timedelta(minutes=10)), kind="other", note="Felt dizzy.", side=None, pain=None),
-    ]
-    body["measurements"] = [
-        {"kind": "sit_and_reach", "value": -3.5, "unit": "cm", "zero_offset_cm": 23,
-         "measured_at": iso(started + timedelta(minutes=28))},
-        {"kind": "straight_leg_raise", "side": "right", "value": 70.2, "unit": "deg",
-         "measured_at": iso(started + timedelta(minutes=26))},
-    ]  # fmt: skip
     return body
 
 

@@ -410,39 +410,31 @@ def _undone():
             caches["throttle"].clear()
 
 
-def _fuzz_test(identity: str):
-    @SCHEMAS[identity].parametrize()
+def _case_test(schema: schemathesis.BaseSchema, identity: str, name: str):
+    @schema.parametrize()
     @settings(deadline=None, suppress_health_check=EXAMPLES_SHARE_THE_WORLD)
     def test(case, world, db):
         CASES[identity] += 1
         with _undone():
             case.call_and_validate()
 
-    test.__name__ = f"test_fuzz_as_{identity}"
+    test.__name__ = name
     return test
 
 
-def _valid_writes_test(identity: str):
-    @WRITES[identity].parametrize()
-    @settings(deadline=None, suppress_health_check=EXAMPLES_SHARE_THE_WORLD)
-    def test(case, world, db):
-        CASES[identity] += 1
-        with _undone():
-            case.call_and_validate()
+test_fuzz_as_anonymous = _case_test(SCHEMAS["anonymous"], "anonymous", "test_fuzz_as_anonymous")
+test_fuzz_as_client = _case_test(SCHEMAS["client"], "client", "test_fuzz_as_client")
+test_fuzz_as_trainer = _case_test(SCHEMAS["trainer"], "trainer", "test_fuzz_as_trainer")
+test_fuzz_as_staff = _case_test(SCHEMAS["staff"], "staff", "test_fuzz_as_staff")
 
-    test.__name__ = f"test_valid_writes_accepted_as_{identity}"
-    return test
-
-
-test_valid_writes_accepted_as_anonymous = _valid_writes_test("anonymous")
-test_valid_writes_accepted_as_client = _valid_writes_test("client")
-test_valid_writes_accepted_as_trainer = _valid_writes_test("trainer")
-test_valid_writes_accepted_as_staff = _valid_writes_test("staff")
-
-test_fuzz_as_anonymous = _fuzz_test("anonymous")
-test_fuzz_as_client = _fuzz_test("client")
-test_fuzz_as_trainer = _fuzz_test("trainer")
-test_fuzz_as_staff = _fuzz_test("staff")
+test_valid_writes_accepted_as_anonymous = _case_test(
+    WRITES["anonymous"], "anonymous", "test_valid_writes_accepted_as_anonymous"
+)
+test_valid_writes_accepted_as_client = _case_test(WRITES["client"], "client", "test_valid_writes_accepted_as_client")
+test_valid_writes_accepted_as_trainer = _case_test(
+    WRITES["trainer"], "trainer", "test_valid_writes_accepted_as_trainer"
+)
+test_valid_writes_accepted_as_staff = _case_test(WRITES["staff"], "staff", "test_valid_writes_accepted_as_staff")
 
 
 class SessionLife(STATEFUL.as_state_machine()):
