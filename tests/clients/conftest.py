@@ -24,7 +24,7 @@ from sessions.api.serializers.logbook import SessionUploadSerializer
 from sessions.logbook.services import session_upload
 from sessions.models import User
 from sessions.trainers.services import invitation_accept, invitation_create
-from tests.browser.conftest import browser_db, database_as_the_module_found_it, database_snapshot  # noqa: F401
+from tests.browser.conftest import browser_db
 from tests.sessions.payloads import session_payload, stop_event
 
 from .corpus import accepted_uploads, as_typescript
@@ -53,6 +53,10 @@ def run(command: list[str], cwd: Path, timeout: int = 300, env: dict[str, str] |
     return done
 
 
+def printed(done: subprocess.CompletedProcess) -> str:
+    return done.stdout + done.stderr
+
+
 @dataclass(frozen=True)
 class TypeScriptBuild:
     root: Path
@@ -61,7 +65,7 @@ class TypeScriptBuild:
 
 
 @pytest.fixture(scope="session")
-def typescript_build(django_db_setup, django_db_blocker) -> TypeScriptBuild:
+def typescript_build() -> TypeScriptBuild:
     lock = hashlib.sha256((TYPESCRIPT / "package-lock.json").read_bytes()).hexdigest()
     stamp = TYPESCRIPT / "node_modules" / ".installed-lock"
     if not stamp.exists() or stamp.read_text() != lock:
@@ -69,8 +73,7 @@ def typescript_build(django_db_setup, django_db_blocker) -> TypeScriptBuild:
         stamp.write_text(lock)
     shutil.rmtree(TYPESCRIPT / "build", ignore_errors=True)
     run([NPM, "run", "--silent", "generate"], TYPESCRIPT)
-    with django_db_blocker.unblock():  # the corpus names a trainer's id: any number type-checks
-        corpus = as_typescript(accepted_uploads(trainer_id=1))
+    corpus = as_typescript(accepted_uploads(trainer_id=1))  # any trainer id type-checks
     (TYPESCRIPT / "generated" / "corpus.ts").write_text(corpus)
     tsc = run([NPM, "run", "--silent", "build"], TYPESCRIPT, check=False)
     return TypeScriptBuild(TYPESCRIPT, (TYPESCRIPT / "generated" / "schema.ts").read_text(), tsc)

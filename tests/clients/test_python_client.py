@@ -3,9 +3,7 @@ the flow, anonymous operations on the plain `Client`, and the flow against a liv
 
 from __future__ import annotations
 
-import sys
-
-from .conftest import BIN, PYTHON, live_db, run
+from .conftest import BIN, PYTHON, run
 
 
 def _mypy(python_client, *files, check: bool = True):
@@ -46,16 +44,3 @@ def test_no_generated_name_reads_twice(python_client):
 
     assert "token_request" in names and "paginated_exercise_summary_list" in names
     assert [name for name in names if name.endswith(("request_request", "list_list"))] == []
-
-
-@live_db
-def test_the_python_flow_passes_against_the_live_server(python_client, live_server, trainer_world):
-    done = run(
-        [sys.executable, str(PYTHON / "flow.py")],
-        PYTHON,
-        env={"PYTHONPATH": str(python_client), **trainer_world.environment(live_server.url)},
-        check=False,
-    )
-
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "every step passed" in done.stdout
