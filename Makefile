@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres test-faults lint schema check bench bench-export clean
+.PHONY: install run test test-sqlite test-postgres test-faults lint schema clients check bench bench-export clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ lint: install
 ## Regenerate the committed OpenAPI schema after an API change.
 schema: install
 	DJANGO_SETTINGS_MODULE=stretchapi.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file schema/openapi.yaml
+
+## Generate both API clients from the committed schema/openapi.yaml (needs Node.js and npm for TypeScript):
+## clients/typescript/generated/schema.ts (openapi-typescript; use it with openapi-fetch) and
+## clients/python/generated/stretchapi_client/ (openapi-python-client).
+clients: install
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run --silent generate
+	$(BIN)/openapi-python-client generate --path schema/openapi.yaml --meta none --overwrite \
+		--config clients/python/config.yaml --output-path clients/python/generated/stretchapi_client
 
 ## The quick checks: migrations, schema, deploy settings.
 check: install

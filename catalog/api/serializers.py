@@ -1,6 +1,6 @@
 """Catalog API serializers: the public read side, and the editors' write side and history."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -45,6 +45,15 @@ class RangeField(serializers.Field):
         return {"min": getattr(instance, f"{self.prefix}_min"), "max": getattr(instance, f"{self.prefix}_max")}
 
 
+def always_in_answer(*names: str) -> dict[str, dict[str, bool]]:
+    """`extra_kwargs` for the fields of an answer-only serializer that have a model default.
+
+    DRF makes such fields optional, which in the schema would say that an answer may lack them;
+    every answer carries them, so the schema lists them as required. (These serializers never read input.)
+    """
+    return {name: {"required": True} for name in names}
+
+
 class BodyRegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = BodyRegion
@@ -63,18 +72,21 @@ class EquipmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Equipment
         fields = ["slug", "name", "description"]
+        extra_kwargs = always_in_answer("description")
 
 
 class StopSignSerializer(serializers.ModelSerializer):
     class Meta:
         model = StopSign
         fields = ["slug", "name", "description", "severity"]
+        extra_kwargs = always_in_answer("description", "severity")
 
 
 class ContraindicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contraindication
         fields = ["slug", "name", "description"]
+        extra_kwargs = always_in_answer("description")
 
 
 class ExerciseMuscleSerializer(serializers.Serializer):
@@ -113,6 +125,7 @@ class StepSerializer(serializers.ModelSerializer):
     class Meta:
         model = Step
         fields = ["position", "phase", "instruction", "checkpoint"]
+        extra_kwargs = always_in_answer("checkpoint")
 
 
 class FaqEntrySerializer(serializers.ModelSerializer):
@@ -143,6 +156,7 @@ class CuesSerializer(serializers.Serializer):
 DISCLAIMER_HELP = "The catalog's medical disclaimer: show it with the exercise; it is the same for every exercise."
 
 
+@extend_schema_serializer(component_name="ExerciseSummary")  # not "ExerciseList": its page would be "…ListList"
 class ExerciseListSerializer(serializers.ModelSerializer):
     """The compact list item: enough to choose an exercise."""
 
@@ -177,6 +191,7 @@ class ExerciseListSerializer(serializers.ModelSerializer):
         return [link.use_case for link in exercise.use_case_links.all()]
 
 
+@extend_schema_serializer(component_name="ExerciseDetail")
 class ExerciseDetailSerializer(ExerciseListSerializer):
     """Everything the catalog knows about one exercise."""
 
@@ -207,6 +222,7 @@ class ExerciseDetailSerializer(ExerciseListSerializer):
             "progress_by_intensity", "steps", "tips", "common_mistakes", "faq", "doses", "pnf", "stop_signs",
             "contraindications", "related", "cues", "sources", "assumptions", "disclaimer", "retired_at", "updated_at",
         ]  # fmt: skip
+        extra_kwargs = always_in_answer("progress_by_intensity", "assumptions", "retired_at")
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tips(self, exercise: Exercise) -> list[str]:
@@ -260,6 +276,7 @@ class StopSignBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = StopSign
         fields = ["slug", "name", "severity"]
+        extra_kwargs = always_in_answer("severity")
 
 
 class PlanPhaseSerializer(serializers.Serializer):
@@ -315,6 +332,8 @@ class ExercisePlanSerializer(serializers.Serializer):
 
 class ExercisePlanAnswerSerializer(ExercisePlanSerializer):
     """The plan endpoint's answer: the plan, and the warnings for the client asking (none when anonymous)."""
+
+    disclaimer = serializers.CharField(help_text=DISCLAIMER_HELP)
 
     warnings = PlanWarningSerializer(
         many=True,

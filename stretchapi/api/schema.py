@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import is_list_serializer
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from .errors import PROBLEM_CONTENT_TYPE
 from .parsers import JSON_MAX_DEPTH
+from .serializers import RejectUnknownFieldsMixin
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,6 +28,36 @@ class AutoSchema(openapi.AutoSchema):
     catalog: a signed-in caller's plan carries their health warnings), a token that is sent
     must be valid: a 401 otherwise, documented as such.
     """
+
+    def _map_basic_serializer(self, serializer, direction):
+        """A strict input serializer refuses unknown fields: its component says so (`additionalProperties:
+        false`), so that generated clients offer no free-form extras and fuzzers send none as valid data.
+        Its description is its own docstring, never the one it inherits from `StrictSerializer`."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if isinstance(serializer, RejectUnknownFieldsMixin):
+            schema["additionalProperties"] = False
+            if type(serializer).__doc__ is None:
+                schema.pop("description", None)
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A nested list (`Serializer(many=True, min_length=…, max_length=…)`) states its bounds, which the
+        generator leaves out: `holds` takes at most 300 rows, a program at least one item."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if is_list_serializer(field) and schema and schema.get("type") == "array":
+            low = field.min_length if field.min_length is not None else (0 if field.allow_empty else 1)
+            if low:
+                schema["minItems"] = low
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _insert_field_validators(self, field, schema):
+        """A field whose rule lives outside DRF's validators (Django's password validators) names the bound to
+        document as `documented_min_length`."""
+        super()._insert_field_validators(field, schema)
+        if getattr(field, "documented_min_length", None):
+            schema["minLength"] = field.documented_min_length
 
     def is_public(self) -> bool:
         return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
@@ -236,3 +268,50 @@ def _add_conditional_get(operation: dict[str, Any]) -> None:
         "description": "Not modified: the copy the client holds is current.",
         "headers": etag,
     }
+
+
+def request_defaults_are_optional(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Postprocessing hook: in a component that only requests use, a field the server fills in is optional.
+
+    Such a field is already left out of `required`, but OpenAPI's `default` makes generators such as
+    openapi-typescript 7 (`defaultNonNullable`, on by default) type it as a property the client must send.
+    The server's value moves from `default` into the description, where every reader still finds it;
+    the answers always carry the field (their components list it as required).
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    in_responses = _referenced(
+        [response for ops in result.get("paths", {}).values() for op in ops.values() if isinstance(op, dict)
+         for response in op.get("responses", {}).values()],
+        schemas,
+    )  # fmt: skip
+    for name in _referenced(
+        [op["requestBody"] for ops in result.get("paths", {}).values() for op in ops.values() if "requestBody" in op],
+        schemas,
+    ):
+        if name in in_responses:
+            continue
+        for field in schemas[name].get("properties", {}).values():
+            if "default" in field:
+                default = field.pop("default")
+                said = f"Left out, the server uses `{default}`."
+                field["description"] = f"{field['description']}\n\n{said}" if field.get("description") else said
+    return result
+
+
+def _referenced(roots: list[Any], schemas: dict[str, Any]) -> set[str]:
+    """The names of the components reachable from `roots` through `$ref`s."""
+    found: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in found and name in schemas:
+                    found.add(name)
+                    stack.append(schemas[name])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found

@@ -328,10 +328,13 @@ SPECTACULAR_SETTINGS = {
         "AlertEmailsEnum": "sessions.choices.AlertEmails",
         "DeliveryStatusEnum": "sessions.choices.DeliveryStatus",
         "WebhookEventTypeEnum": "sessions.choices.WebhookEventType",
+        # A measurement's side: only the legs' two (no `both`).
+        "MeasurementSideEnum": [("left", "left"), ("right", "right")],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "stretchapi.api.schema.add_problem_responses",
+        "stretchapi.api.schema.request_defaults_are_optional",
     ],
 }
 

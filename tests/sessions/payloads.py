@@ -62,3 +62,27 @@ def stop_event(started: str, **overrides) -> dict:
     }
     event.update(overrides)
     return event
+
+
+def full_session_payload(*, trainer_id: int, started: datetime | None = None) -> dict:
+    """A session with every kind of row a phone sends: trainer-assisted, its start in the phone's own offset
+    (+02:00), four per-side holds and a PNF hold, two stop events (latest first, one without a side) and both
+    kinds of measurement."""
+    started = started or timezone.now().replace(microsecond=123456) - timedelta(hours=2)
+    body = session_payload(holds=4, started=started, assisted_by="trainer", trainer_id=trainer_id, partner_name="")
+    body["started_at"] = started.astimezone(timezone.get_fixed_timezone(120)).isoformat()
+    body["holds"].append(
+        {"exercise": "pnf-hamstring-stretch", "side": "right", "held_seconds": 6, "intensity": 9, "pain": 8,
+         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "target_seconds": 5}
+    )  # fmt: skip
+    body["stop_events"] = [
+        stop_event(iso(started + timedelta(minutes=20)), hold_index=4, action="eased_off"),
+        stop_event(iso(started + timedelta(minutes=10)), kind="other", note="Felt dizzy.", side=None, pain=None),
+    ]
+    body["measurements"] = [
+        {"kind": "sit_and_reach", "value": -3.5, "unit": "cm", "zero_offset_cm": 23,
+         "measured_at": iso(started + timedelta(minutes=28))},
+        {"kind": "straight_leg_raise", "side": "right", "value": 70.2, "unit": "deg",
+         "measured_at": iso(started + timedelta(minutes=26))},
+    ]  # fmt: skip
+    return body

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from sessions.models import Hold, IdempotencyRecord, Measurement, StopEvent, StretchSession
-from tests.sessions.payloads import iso, session_payload, stop_event
+from tests.sessions.payloads import full_session_payload, iso, session_payload, stop_event
 
 pytestmark = pytest.mark.django_db
 
@@ -58,24 +58,7 @@ def test_upload_stores_the_whole_session(as_client, client_user):
 
 
 def test_upload_answers_the_session_as_a_later_read_returns_it(as_client, trainer):
-    started = timezone.now().replace(microsecond=123456) - timedelta(hours=2)
-    local = timezone.get_fixed_timezone(120)  # the phone sends its own offset: +02:00
-    body = session_payload(holds=4, started=started, assisted_by="trainer", trainer_id=trainer.pk, partner_name="")
-    body["started_at"] = started.astimezone(local).isoformat()
-    body["holds"].append(
-        {"exercise": "pnf-hamstring-stretch", "side": "right", "held_seconds": 6, "intensity": 9, "pain": 8,
-         "contract_seconds": 5, "relax_seconds": 5, "assisted_hold_seconds": 6, "target_seconds": 5}
-    )  # fmt: skip
-    body["stop_events"] = [  # sent latest first
-        stop_event(iso(started + timedelta(minutes=20)), hold_index=4, action="eased_off"),
-        stop_event(iso(started + timedelta(minutes=10)), kind="other", note="Felt dizzy.", side=None, pain=None),
-    ]
-    body["measurements"] = [
-        {"kind": "sit_and_reach", "value": -3.5, "unit": "cm", "zero_offset_cm": 23,
-         "measured_at": iso(started + timedelta(minutes=28))},
-        {"kind": "straight_leg_raise", "side": "right", "value": 70.2, "unit": "deg",
-         "measured_at": iso(started + timedelta(minutes=26))},
-    ]  # fmt: skip
+    body = full_session_payload(trainer_id=trainer.pk)  # stop events sent latest first
 
     uploaded = upload(as_client, body)
     read = as_client.get(f"{SESSIONS}{body['id']}/")

@@ -138,3 +138,54 @@ def test_public_catalog_reads_document_the_401_of_a_stale_token_and_sign_in_does
 
     assert "sent and its token is not valid" in operations["exercise_list"]["responses"]["401"]["description"]
     assert "401" not in operations["auth_register"]["responses"]
+
+
+def _directions(schema: dict) -> tuple[set[str], set[str]]:
+    """The components reachable from request bodies, and those reachable from answers."""
+    from stretchapi.api.schema import _referenced
+
+    operations = [op for ops in schema["paths"].values() for op in ops.values()]
+    components = schema["components"]["schemas"]
+    requests = _referenced([op["requestBody"] for op in operations if "requestBody" in op], components)
+    answers = _referenced([op["responses"] for op in operations], components)
+    return requests, answers
+
+
+def test_request_and_answer_components_are_apart_and_read_well_in_generated_code(generated):
+    schema = yaml.safe_load(generated)
+    components = schema["components"]["schemas"]
+    requests, answers = _directions(schema)
+
+    assert {name for name in requests & answers if "properties" in components[name]} == set()  # enums are shared
+    assert [name for name in components if name.endswith(("RequestRequest", "ListList"))] == []
+    assert {"TokenRequest", "TokenResponse", "PaginatedExerciseSummaryList", "MeasurementSideEnum"} <= set(components)
+    for name in requests:
+        for field, definition in components[name].get("properties", {}).items():
+            assert not definition.get("readOnly"), (name, field)
+    for name in answers:
+        for field, definition in components[name].get("properties", {}).items():
+            assert not definition.get("writeOnly"), (name, field)
+
+
+def test_a_field_the_server_fills_in_is_optional_in_the_request_and_always_in_the_answer(generated):
+    components = yaml.safe_load(generated)["components"]["schemas"]
+    upload, hold = components["SessionUploadRequest"], components["HoldInputRequest"]
+    stored, stored_hold = components["StretchSession"], components["Hold"]
+
+    assert {"outcome", "assisted_by", "stop_events"}.isdisjoint(upload["required"])
+    assert "set_number" not in hold["required"]
+    assert "default" not in upload["properties"]["outcome"]  # openapi-typescript would make it required
+    assert "Left out, the server uses `completed`." in upload["properties"]["outcome"]["description"]
+    assert {"outcome", "assisted_by", "stop_events"} <= set(stored["required"])
+    assert "set_number" in stored_hold["required"]
+
+
+def test_strict_request_bodies_refuse_unknown_fields_and_state_their_list_bounds(generated):
+    components = yaml.safe_load(generated)["components"]["schemas"]
+    upload = components["SessionUploadRequest"]
+
+    assert upload["additionalProperties"] is False
+    assert "description" not in upload  # not StrictSerializer's docstring
+    assert (upload["properties"]["holds"]["maxItems"], upload["properties"]["measurements"]["maxItems"]) == (300, 50)
+    assert components["ProgramInputRequest"]["properties"]["items"]["minItems"] == 1
+    assert components["RegisterRequest"]["properties"]["password"]["minLength"] == 8

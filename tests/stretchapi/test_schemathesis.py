@@ -67,6 +67,26 @@ CHECKS = [
 # Schemathesis's own list, plus 412: RFC 9110 §13.2.1 evaluates If-Match before the request content,
 # so an exercise edit with a stale ETag is a 412 whatever its body holds.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx"]
+# Schemathesis's own list for valid data, plus 412 (an If-Match the schema accepts is stale by the time it is
+# sent) and 400 when it names only rules beyond the schema (`valid_data_refused_only_by_rules_beyond_the_schema`).
+ACCEPTANCES = ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429", "5xx"]
+# The codes of refusals the schema states (types, bounds, lengths, required, unknown fields, list sizes): valid
+# data must never meet one. Any other 400 names a rule the schema cannot say — a slug or code that must exist, a
+# side that must match the exercise's laterality, a time inside the session or within 2000–2100 in UTC, a
+# password Django's validators find common — and is the domain's answer to valid-looking data. Three codes
+# are the schema's to state in principle but not in JSON Schema's terms: `blank` (text of only white space,
+# which the server trims: JSON Schema's regular expressions and Python disagree on what white space is) and
+# the decimal precision of measurements (`max_digits`, `max_decimal_places`: a JSON number is a binary
+# float, so `multipleOf: 0.1` is no promise; each field's description says "one decimal place").
+STATED_BY_THE_SCHEMA = {
+    "required", "null", "empty", "min_value", "max_value", "min_length", "max_length", "not_a_list",
+    "unknown_field", "null_characters_not_allowed", "password_too_short", "parse_error", "json_too_deep",
+    "duplicate_key",
+}  # fmt: skip
+# An exercise written through the API is the data file's JSON, checked as a whole by the catalog's content
+# rules (`catalog.content.check_exercise`, documented in catalog/data/README.md); its schema describes the
+# shape only (catalog/api/serializers.py), so a shape-valid body may still break one of those rules.
+CHECKED_AS_A_DATA_FILE = {"POST /api/v1/exercises/", "PATCH /api/v1/exercises/{slug}/"}
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20231123"))
 COVERAGE_PHASE = os.environ.get("SCHEMATHESIS_COVERAGE") == "1"
@@ -83,11 +103,18 @@ CASES: Counter = Counter()
 ANSWERS: dict[tuple[str, str], Counter] = {}
 
 
-def _config(seed: int) -> schemathesis.Config:
+def _config(seed: int, *, mode: str = "all", checks: tuple[str, ...] = tuple(CHECKS)) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": seed,
-            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "database": "none",
+                "mode": mode,
+                # Every text field refuses NUL (DRF's `null_characters_not_allowed`), as the API description
+                # says; valid data leaves it out rather than give every string a pattern.
+                "allow-x00": mode != "positive",
+            },
             "phases": {
                 "coverage": {"enabled": COVERAGE_PHASE},
                 # Stateful runs follow the links the schema declares, not ones guessed from field names.
@@ -95,11 +122,30 @@ def _config(seed: int) -> schemathesis.Config:
             },
             "checks": {
                 "enabled": False,
-                **{name: {"enabled": True} for name in CHECKS},
+                **{name: {"enabled": True} for name in checks},
                 "negative_data_rejection": {"enabled": True, "expected-statuses": REJECTIONS},
+                "positive_data_acceptance": {
+                    "enabled": "positive_data_acceptance" in checks,
+                    "expected-statuses": ACCEPTANCES,
+                },
+                "valid_data_refused_only_by_rules_beyond_the_schema": {"enabled": "positive_data_acceptance" in checks},
             },
         }
     )
+
+
+@schemathesis.check
+def valid_data_refused_only_by_rules_beyond_the_schema(ctx, response, case) -> bool | None:
+    """A valid case answered 400 must name only rules the schema cannot state (see STATED_BY_THE_SCHEMA)."""
+    if case.meta is None or case.meta.generation.mode.value != "positive" or response.status_code != 400:
+        return None
+    if case.operation.label in CHECKED_AS_A_DATA_FILE:
+        return None
+    problem = response.json()
+    stated = sorted({(e["field"], e["code"]) for e in problem.get("errors", []) if e["code"] in STATED_BY_THE_SCHEMA})
+    if problem.get("code") in STATED_BY_THE_SCHEMA or stated:
+        raise AssertionError(f"Schema-valid data refused for a rule the schema can state: {stated or problem}")
+    return None
 
 
 class Bearer:
@@ -237,14 +283,14 @@ _import_the_product_code()
 SERVED = schemathesis.openapi.from_wsgi(SCHEMA_URL, application).raw_schema
 
 
-def _schema(seed: int) -> schemathesis.BaseSchema:
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(SERVED), config=_config(seed))
+def _schema(seed: int, **config) -> schemathesis.BaseSchema:
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(SERVED), config=_config(seed, **config))
     schema.app = application
     return schema
 
 
-def _schema_as(identity: str, seed: int) -> schemathesis.BaseSchema:
-    schema = _schema(seed)
+def _schema_as(identity: str, seed: int, **config) -> schemathesis.BaseSchema:
+    schema = _schema(seed, **config)
     schema.auth.providers.append(Bearer(identity))
     schema.hook("flatmap_case")(aim_at_real_objects)
     schema.hook("after_call")(_record(identity))
@@ -264,6 +310,21 @@ def _stateful_schema() -> schemathesis.BaseSchema:
 
 
 SCHEMAS = {identity: _schema_as(identity, SEED + index) for index, identity in enumerate(IDENTITIES)}
+# Valid data only, on the write operations, each sent by the identity that may make it (the fuzz tests above
+# already send every operation as everyone): whatever the schema calls valid must be accepted.
+WRITERS = {
+    "anonymous": "^/api/v1/auth/(register|token)/$",
+    "client": "^/api/v1/(sessions|me|auth/logout)",
+    "trainer": "^/api/v1/trainer/",
+    "staff": "^/api/v1/exercises/",
+}
+WRITES = {
+    identity: _schema_as(
+        identity, SEED + 100 + index, mode="positive", checks=(*CHECKS, "positive_data_acceptance")
+    ).include(method=["POST", "PUT", "PATCH", "DELETE"], path_regex=paths)
+    for index, (identity, paths) in enumerate(WRITERS.items())
+}
+WRITES["client"].hook("flatmap_case")(whole_uploads)  # half the uploads plausible sessions, which must be stored
 STATEFUL = _stateful_schema()
 
 
@@ -349,22 +410,31 @@ def _undone():
             caches["throttle"].clear()
 
 
-def _fuzz_test(identity: str):
-    @SCHEMAS[identity].parametrize()
+def _case_test(schema: schemathesis.BaseSchema, identity: str, name: str):
+    @schema.parametrize()
     @settings(deadline=None, suppress_health_check=EXAMPLES_SHARE_THE_WORLD)
     def test(case, world, db):
         CASES[identity] += 1
         with _undone():
             case.call_and_validate()
 
-    test.__name__ = f"test_fuzz_as_{identity}"
+    test.__name__ = name
     return test
 
 
-test_fuzz_as_anonymous = _fuzz_test("anonymous")
-test_fuzz_as_client = _fuzz_test("client")
-test_fuzz_as_trainer = _fuzz_test("trainer")
-test_fuzz_as_staff = _fuzz_test("staff")
+test_fuzz_as_anonymous = _case_test(SCHEMAS["anonymous"], "anonymous", "test_fuzz_as_anonymous")
+test_fuzz_as_client = _case_test(SCHEMAS["client"], "client", "test_fuzz_as_client")
+test_fuzz_as_trainer = _case_test(SCHEMAS["trainer"], "trainer", "test_fuzz_as_trainer")
+test_fuzz_as_staff = _case_test(SCHEMAS["staff"], "staff", "test_fuzz_as_staff")
+
+test_valid_writes_accepted_as_anonymous = _case_test(
+    WRITES["anonymous"], "anonymous", "test_valid_writes_accepted_as_anonymous"
+)
+test_valid_writes_accepted_as_client = _case_test(WRITES["client"], "client", "test_valid_writes_accepted_as_client")
+test_valid_writes_accepted_as_trainer = _case_test(
+    WRITES["trainer"], "trainer", "test_valid_writes_accepted_as_trainer"
+)
+test_valid_writes_accepted_as_staff = _case_test(WRITES["staff"], "staff", "test_valid_writes_accepted_as_staff")
 
 
 class SessionLife(STATEFUL.as_state_machine()):

@@ -192,11 +192,13 @@ class MeasurementInputSerializer(StrictSerializer):
     side = serializers.ChoiceField(
         choices=[Side.LEFT, Side.RIGHT], required=False, allow_null=True, help_text="Required for the leg angles."
     )
-    value = StrictDecimalField(max_digits=5, decimal_places=1, coerce_to_string=False)
+    value = StrictDecimalField(
+        max_digits=5, decimal_places=1, coerce_to_string=False, help_text="One decimal place at most, e.g. 72.5."
+    )
     unit = serializers.ChoiceField(choices=choices.Unit.choices)
     zero_offset_cm = StrictDecimalField(
         max_digits=4, decimal_places=1, coerce_to_string=False, required=False, allow_null=True,
-        help_text="Sit-and-reach only: where zero sits relative to the soles.",
+        help_text="Sit-and-reach only: where zero sits relative to the soles. One decimal place at most.",
     )  # fmt: skip
     measured_at = AwareDateTimeField()
 
