@@ -6,10 +6,12 @@
 - `programs`: `Program`, `ProgramItem`.
 - `health`: `HealthFlag` (a contraindication a client has recorded).
 - `exports`: `ExportRecord`.
+- `export_jobs`: `ExportJob` (an export run by a background worker) and its `ExportJobFile`s.
 - `idempotency`: `IdempotencyRecord` (the first answer to a keyed POST).
 """
 
 from .accounts import DeviceToken, User, UserManager
+from .export_jobs import ExportJob, ExportJobFile, ExportJobStatus
 from .exports import ExportRecord
 from .health import HealthFlag
 from .idempotency import IdempotencyRecord
@@ -21,6 +23,9 @@ __all__ = [
     "AccessLogEntry",
     "Alert",
     "DeviceToken",
+    "ExportJob",
+    "ExportJobFile",
+    "ExportJobStatus",
     "ExportRecord",
     "HealthFlag",
     "Hold",
