@@ -4,10 +4,12 @@ the field; the sweep that fails jobs whose worker died and deletes expired ones.
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from rest_framework.test import APIClient
 
 from sessions.choices import ExportStatus
@@ -31,8 +33,13 @@ def exports_folder(settings, tmp_path):
 
 
 def run_worker() -> None:
-    """The worker command, in this process, until the queue holds nothing ready."""
-    call_command("worker", batch=True, interval=0, startup_delay=False, verbosity=0)
+    """The worker command, in this process, until the queue holds nothing ready.
+
+    The worker closes obsolete connections between tasks, as a request does; inside a test's
+    transaction that would close the test's own PostgreSQL connection (Django's test client
+    disconnects the same call from its request signals), so it is left out here."""
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        call_command("worker", batch=True, interval=0, startup_delay=False, verbosity=0)
 
 
 def since(world: World) -> str:
