@@ -4,5 +4,7 @@
 - `pseudonyms`: the keyed hash that stands for people in analysts' exports;
 - `streams`: the formats, as chunked byte streams (COPY on PostgreSQL for CSV);
 - `fhir`: FHIR R4 resources made from rows;
-- `services`: filters checked, the export recorded, its stream counted.
+- `services`: filters checked, the export recorded, its stream counted;
+- `jobs`: exports run by the background worker into the `exports` storage (kick-off, heartbeat,
+  the sweep of dead and expired jobs); `parquet`: the Parquet format of jobs (pyarrow, row groups).
 """
