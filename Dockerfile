@@ -25,6 +25,9 @@ RUN pip install -r requirements.txt
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 COPY . .
 RUN SECRET_KEY=collectstatic-at-build-only scripts/collectstatic.sh && chown -R app:app /app/staticfiles
+# Export jobs' files (MEDIA_ROOT/exports), written by the worker and served by the app: docker-compose
+# mounts one volume here in both; the folder exists, owned by the service user, so the volume is too.
+RUN mkdir -p /app/media && chown app:app /app/media
 
 USER app
 EXPOSE 8000

@@ -19,7 +19,11 @@ each in a fresh process so that its peak resident memory is its own:
 - **HTTP**: `GET /api/v1/exports/holds/?format=F` as an analyst, from a
   gunicorn with one sync worker started for that request (production
   settings); seconds are the client's, from the request to the last byte;
-  memory is the worker's peak (`VmHWM`).
+  memory is the worker's peak (`VmHWM`);
+- **job** (`--job-formats`, default csv,parquet): the same export as a job,
+  `POST /api/v1/exports/holds/jobs/` run by a real `manage.py worker`
+  (bench/export_jobs.py); seconds from the kick-off to the completed status;
+  memory is the worker's peak.
 
 Every format is PostgreSQL's COPY: the CSV, the NDJSON (`row_to_json`) and
 the FHIR resources (`sessions.exports.fhir_sql`). Rows are holds in every
@@ -50,6 +54,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import export_jobs
 from export_child import peak_kib
 from run_load import BIN, RESULTS, ROOT, app_environment, gunicorn, log, machine, run
 
@@ -98,6 +103,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="gunicorn's --timeout for the HTTP path, seconds (default 900: scripts/start.sh's 30 s default "
         "kills a sync worker whose response takes longer, as a 1 M-row NDJSON export does)",
     )
+    export_jobs.add_arguments(parser)  # --job-formats: the job path (bench/export_jobs.py)
     parser.add_argument("--results", type=Path, default=RESULTS / "export.txt", help="where the table goes")
     return parser.parse_args(argv)
 
@@ -345,6 +351,12 @@ def main(argv: list[str] | None = None) -> int:
                 for m in done:
                     measures.append(m)
                     log(table([raw, m])[-1].strip())
+            jobs = export_jobs.measure(
+                size, args.job_formats, env, token, Path(workdir), since=SINCE_DAY, until=UNTIL_DAY
+            )
+            for path, rows, size_bytes, seconds, peak in jobs:
+                measures.append(Measure(size, path, rows, size_bytes, seconds, peak))
+                log(table([raw, measures[-1]])[-1].strip())
     ratio_lines, memory_ok = memory_ratios(measures)
     share_lines, fast = shares(measures)
     check_lines, same = consistency(measures, args.formats)

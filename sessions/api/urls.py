@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import accounts, exports, me, progress, sessions, trainer, webhooks
+from . import accounts, export_jobs, exports, me, progress, sessions, trainer, webhooks
 
 router = SimpleRouter(trailing_slash=True)
 router.register("sessions", sessions.SessionViewSet, basename="session")
@@ -43,6 +43,11 @@ urlpatterns = [
         trainer.TrainerClientHealthView.as_view(),
         name="trainer-client-health",
     ),
+    path("exports/jobs/<uuid:job_id>/", export_jobs.ExportJobView.as_view(), name="export-job"),
+    path(
+        "exports/jobs/<uuid:job_id>/files/<str:name>", export_jobs.ExportJobFileView.as_view(), name="export-job-file"
+    ),
+    path("exports/<str:dataset>/jobs/", export_jobs.ExportJobKickOffView.as_view(), name="export-job-kick-off"),
     path("exports/<str:dataset>/", exports.ExportView.as_view(), name="export"),
     path(
         "notifications/preferences/",

@@ -7,5 +7,8 @@
   or written to a file (`write`);
 - `fhir`: FHIR R4 resources made from rows (the reference); `fhir_sql`: the same, written by PostgreSQL;
 - `jsonsql`: JSON templates compiled to SQL that writes the JSON `json.dumps` would;
-- `services`: filters checked, the export recorded, its stream counted.
+- `services`: filters checked, the export recorded, its stream counted;
+- `jobs`: exports run by the background worker into the `exports` storage (kick-off, heartbeat,
+  the sweep of dead and expired jobs); `parquet`: the Parquet format of jobs (pyarrow, row groups).
+
 """

@@ -163,6 +163,35 @@ def export_start(
 ) -> ExportRun:
     """Record the export and return its stream; a trainer's export lands in the access log of
     each client it covers."""
+    record = export_record_start(
+        dataset=dataset, fmt=fmt, filters=filters, audience=audience, user=user, via=via, path=path
+    )
+    source = streams.chunks(dataset, fmt, filters, audience, chunk_bytes=settings.EXPORT_CHUNK_BYTES)
+    day = filters.since.date().isoformat()
+    last = (filters.until - timedelta(microseconds=1)).date().isoformat()
+    progress = Progress()
+    return ExportRun(
+        record=record,
+        stream=_recorded(record, source, progress),
+        media_type=streams.MEDIA_TYPES[fmt],
+        filename=f"{dataset}_{day}_{last}.{streams.EXTENSIONS[fmt]}",
+        progress=progress,
+    )
+
+
+def export_record_start(
+    *,
+    dataset: str,
+    fmt: str,
+    filters: ExportFilters,
+    audience: Recipient,
+    user: User | None,
+    via: str,
+    path: str = "",
+) -> ExportRecord:
+    """The export's record (`running`), and a trainer's read in the access log of each client it covers.
+
+    Every export writes it, streamed (`export_start`) or run as a job (`exports.jobs`)."""
     record = ExportRecord.objects.create(
         user=user,
         via=via,
@@ -175,17 +204,7 @@ def export_start(
         consented = consented_links(audience.trainer).values_list("client_id", flat=True)
         clients = {filters.client} if filters.client else set(consented)
         log_access(trainer=audience.trainer, client_ids=clients, resource=f"export {dataset}", path=path)
-    source = streams.chunks(dataset, fmt, filters, audience, chunk_bytes=settings.EXPORT_CHUNK_BYTES)
-    day = filters.since.date().isoformat()
-    last = (filters.until - timedelta(microseconds=1)).date().isoformat()
-    progress = Progress()
-    return ExportRun(
-        record=record,
-        stream=_recorded(record, source, progress),
-        media_type=streams.MEDIA_TYPES[fmt],
-        filename=f"{dataset}_{day}_{last}.{streams.EXTENSIONS[fmt]}",
-        progress=progress,
-    )
+    return record
 
 
 def _recorded(record: ExportRecord, source: Iterator[tuple[bytes, int]], progress: Progress) -> Iterator[bytes]:

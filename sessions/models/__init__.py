@@ -6,6 +6,7 @@
 - `programs`: `Program`, `ProgramItem`.
 - `health`: `HealthFlag` (a contraindication a client has recorded).
 - `exports`: `ExportRecord`.
+- `export_jobs`: `ExportJob` (an export run by a background worker) and its `ExportJobFile`s.
 - `idempotency`: `IdempotencyRecord` (the first answer to a keyed POST).
 - `notifications`: `NotificationPreference` (a trainer's alert emails), `AlertNotification` (an email owed).
 - `webhooks`: `WebhookEndpoint` (a registered URL), `WebhookDelivery` (an event sent to one).
@@ -13,6 +14,7 @@
 """
 
 from .accounts import DeviceToken, User, UserManager
+from .export_jobs import ExportJob, ExportJobFile, ExportJobStatus
 from .exports import ExportRecord
 from .health import HealthFlag
 from .idempotency import IdempotencyRecord
@@ -27,6 +29,9 @@ __all__ = [
     "Alert",
     "AlertNotification",
     "DeviceToken",
+    "ExportJob",
+    "ExportJobFile",
+    "ExportJobStatus",
     "ExportRecord",
     "HealthFlag",
     "Hold",

@@ -239,10 +239,31 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded or generated files: today only export jobs' outputs (the `exports` storage, below).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+def _exports_storage() -> dict:
+    """Where export jobs write their files: MEDIA_ROOT/exports, or an S3-compatible bucket when
+    EXPORT_STORAGE_BUCKET is set (django-storages' S3Storage: `pip install django-storages[s3]`;
+    credentials from the usual AWS_* variables, EXPORT_STORAGE_ENDPOINT_URL for MinIO and the like)."""
+    bucket = env.str("EXPORT_STORAGE_BUCKET", default="")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / "exports", "base_url": None},
+        }
+    options = {"bucket_name": bucket, "location": env.str("EXPORT_STORAGE_PREFIX", default="exports")}
+    if env.str("EXPORT_STORAGE_ENDPOINT_URL", default=""):
+        options["endpoint_url"] = env.str("EXPORT_STORAGE_ENDPOINT_URL")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES["exports"] = _exports_storage()
 
 # Request bodies: the largest legitimate body is a session upload; anything
 # bigger than this is refused before it reaches a serializer.
@@ -257,6 +278,18 @@ EXPORT_CHUNK_BYTES = env.int("EXPORT_CHUNK_BYTES", default=65_536)
 # COPY sends a whole CSV export as one statement; it runs under this bound (seconds; 0 lifts it)
 # instead of the web's DATABASE_STATEMENT_TIMEOUT.
 EXPORT_STATEMENT_TIMEOUT = env.int("EXPORT_STATEMENT_TIMEOUT", default=3600)
+# Export jobs (sessions/exports/jobs.py): their files are deleted this many hours after they
+# complete; a running job renews its heartbeat every EXPORT_JOB_HEARTBEAT_SECONDS, and one whose
+# heartbeat is older than EXPORT_JOB_LEASE_SECONDS lost its worker (killed, machine gone): the
+# sweep, every EXPORT_JOB_SWEEP_SECONDS, marks it failed with that reason. Parquet files are
+# written EXPORT_PARQUET_ROW_GROUP_ROWS rows at a time (one row group each: memory stays flat).
+EXPORT_JOB_EXPIRY_HOURS = env.float("EXPORT_JOB_EXPIRY_HOURS", default=24)
+EXPORT_JOB_HEARTBEAT_SECONDS = env.float("EXPORT_JOB_HEARTBEAT_SECONDS", default=5)
+EXPORT_JOB_LEASE_SECONDS = env.float("EXPORT_JOB_LEASE_SECONDS", default=60)
+EXPORT_JOB_SWEEP_SECONDS = env.int("EXPORT_JOB_SWEEP_SECONDS", default=60)
+EXPORT_JOB_RETRY_AFTER_SECONDS = env.int("EXPORT_JOB_RETRY_AFTER_SECONDS", default=5)
+EXPORT_PARQUET_ROW_GROUP_ROWS = env.int("EXPORT_PARQUET_ROW_GROUP_ROWS", default=50_000)
+TASKS_PERIODIC["sessions.exports.jobs.export_jobs_sweep"] = EXPORT_JOB_SWEEP_SECONDS
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [

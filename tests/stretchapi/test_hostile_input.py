@@ -83,6 +83,7 @@ def doors(client_user, trainer, staff):
         ("POST", "/api/v1/auth/register/"): (anonymous, "/api/v1/auth/register/", {}),
         ("POST", "/api/v1/auth/token/"): (anonymous, "/api/v1/auth/token/", {}),
         ("POST", "/api/v1/exercises/"): (as_staff, "/api/v1/exercises/", {}),
+        ("POST", "/api/v1/exports/{dataset}/jobs/"): (as_trainer, "/api/v1/exports/holds/jobs/", {}),
         ("PATCH", "/api/v1/exercises/{slug}/"): (
             as_staff,
             "/api/v1/exercises/leg-swings/",
