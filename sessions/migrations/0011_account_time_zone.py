@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stretch_sessions', '0010_client_health_flags'),
+        ("stretch_sessions", "0010_client_health_flags"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='time_zone',
-            field=models.CharField(blank=True, help_text='The panel shows times in this zone (an IANA name); empty: the PANEL_TIME_ZONE setting.', max_length=64, validators=[sessions.models.accounts.validate_time_zone]),
+            model_name="user",
+            name="time_zone",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The panel shows times in this zone (an IANA name); empty: the PANEL_TIME_ZONE setting.",
+                max_length=64,
+                validators=[sessions.models.accounts.validate_time_zone],
+            ),
         ),
     ]

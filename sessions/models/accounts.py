@@ -58,6 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(
         max_length=64,
         blank=True,
+        default="",
+        db_default="",  # rows written outside the ORM (the bench generator's COPY) read the setting too
         validators=[validate_time_zone],
         help_text="The panel shows times in this zone (an IANA name); empty: the PANEL_TIME_ZONE setting.",
     )
