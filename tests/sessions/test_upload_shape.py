@@ -89,6 +89,7 @@ def test_the_fast_path_steps_aside_for_every_bad_upload_of_the_corpus(spoil, exp
 
 # Hypothesis: valid bodies with one or more values replaced by a value of a troublesome kind.
 ODD_VALUES = st.one_of(
+    st.integers(min_value=0, max_value=10),  # in range for most integer fields
     st.none(),
     st.booleans(),
     st.integers(min_value=-3, max_value=700),
@@ -117,10 +118,13 @@ HOLD_KEYS = [
 MISSING = object()
 
 
+SMALL_BODIES = [body for body in valid_bodies() if len(body.get("holds", [])) <= 6]  # the 40-hold one: above
+
+
 @st.composite
 def spoiled_bodies(draw):
-    body = draw(st.sampled_from(valid_bodies()))
-    for _ in range(draw(st.integers(0, 2))):
+    body = copy.deepcopy(draw(st.sampled_from(SMALL_BODIES)))
+    for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
         value = draw(st.one_of(ODD_VALUES, st.just(MISSING)))
         holds = body.get("holds")
         if isinstance(holds, list) and holds and draw(st.booleans()):
@@ -136,7 +140,7 @@ def spoiled_bodies(draw):
     return body
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spoiled_bodies())
 def test_generated_bodies_get_the_same_answer(body):
     fast, serializer = judge(body)
