@@ -59,7 +59,8 @@ check: install
 	DJANGO_SETTINGS_MODULE=stretchapi.settings.production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-## Load benchmark on a throwaway PostgreSQL: generated data, gunicorn, locust, the ceiling (about 6 minutes).
+## Load benchmark on a throwaway PostgreSQL: generated data, gunicorn, the code before and after issue 16, the
+## ceiling; wrk (apt-get install wrk; installed when missing and run as root) alone, locust mixed (about 20 minutes).
 ## Sizes and load: make bench BENCH_ARGS="--clients 3000 --holds 300000 --users 8 --duration 60"
 bench: install
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python bench/run_load.py $(BENCH_ARGS)

@@ -41,50 +41,80 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import workload
+from bench import workload, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 
-# Endpoints measured alone, in this order: (locust endpoint, request name in the statistics).
+# Endpoints measured alone with wrk, in this order: (request kind, name in the report, server).
+# "app" is the service as deployed; "cache off" the same code with CATALOG_CACHE_URL=dummycache://,
+# so that every catalog read runs its view, serializer and queries (the view cache and the WSGI
+# cache in front of Django both use that cache).
 ALONE = [
-    ("catalog_list", "catalog list"),
-    ("catalog_list_304", "catalog list 304"),
-    ("catalog_detail", "catalog detail"),
-    ("catalog_detail_304", "catalog detail 304"),
-    ("catalog_plan", "catalog plan"),
-    ("catalog_plan_304", "catalog plan 304"),
-    ("session_upload", "session upload (40 holds)"),
-    ("session_list", "session list"),
-    ("trainer_clients", "trainer clients"),
-    ("trainer_alerts", "trainer alerts"),
+    ("catalog_list", "catalog list", "app"),
+    ("catalog_list_304", "catalog list 304", "app"),
+    ("catalog_detail", "catalog detail", "app"),
+    ("catalog_detail_304", "catalog detail 304", "app"),
+    ("catalog_plan", "catalog plan", "app"),
+    ("catalog_plan_304", "catalog plan 304", "app"),
+    ("catalog_list", "catalog list, cache off", "cache off"),
+    ("catalog_detail", "catalog detail, cache off", "cache off"),
+    ("catalog_list_token", "catalog list, token", "app"),
+    ("catalog_detail_token", "catalog detail, token", "app"),
+    ("session_upload", "session upload (40 holds)", "app"),
+    ("session_list", "session list", "app"),
+    ("trainer_clients", "trainer clients", "app"),
+    ("trainer_alerts", "trainer alerts", "app"),
+    ("progress", "progress", "app"),
 ]
 MIXED_ONLY = ["session upload retry"]
 UPLOAD = "session upload (40 holds)"
 # The upload alone at fewer concurrent users than the rest of the run: where its p99 stays under 100 ms.
 UPLOAD_CONCURRENCY = (1, 2, 4)
+# The code the "before" columns run: the last commit before the work on the uncached paths (issue 16).
+BEFORE = "18d426e"
 
 
 @dataclass(frozen=True)
 class Target:
     what: str
     name: str
-    kind: str  # "share": share of the ceiling, measured alone; "p99": milliseconds, in the mixed run
+    # "share": share of the ceiling, alone; "p99": ms, mixed run; "p99_alone": ms, alone;
+    # "cpu": app CPU ms a request, alone; "queries": per request, alone;
+    # "speedup": req/s alone over the before code's; "keeps": share of the ceiling over the before code's
+    kind: str
     bound: float
 
     def met(self, value: float) -> bool:
-        return value >= self.bound if self.kind == "share" else value < self.bound
+        return value >= self.bound if self.kind in ("share", "speedup", "keeps") else value <= self.bound
 
     def describe(self) -> str:
-        return f"≥ {self.bound:.0%} of the ceiling" if self.kind == "share" else f"p99 < {self.bound:.0f} ms"
+        return {
+            "share": f"≥ {self.bound:.0%} of the ceiling",
+            "p99": f"p99 < {self.bound:.0f} ms, mixed load",
+            "p99_alone": f"p99 < {self.bound:.0f} ms alone, 8 users",
+            "cpu": f"≤ {self.bound:g} ms app CPU a request",
+            "queries": f"≤ {self.bound:g} queries a request",
+            "speedup": f"≥ {self.bound:g}× the req/s before",
+            "keeps": f"≥ {self.bound:.0%} of its share before",
+        }[self.kind]
+
+    def shown(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        if self.kind in ("share", "keeps"):
+            return f"{value:.0%}"
+        if self.kind in ("p99", "p99_alone", "cpu"):
+            return f"{value:.1f} ms"
+        return f"{value:.2f}×" if self.kind == "speedup" else f"{value:g}"
 
 
 TARGETS = [
@@ -92,8 +122,21 @@ TARGETS = [
     Target("catalog list, revalidated (304)", "catalog list 304", "share", 0.80),
     Target("catalog detail, revalidated (304)", "catalog detail 304", "share", 0.80),
     Target("catalog plan, revalidated (304)", "catalog plan 304", "share", 0.80),
+    *(Target(f"{name}: keeps its share", name, "keeps", 0.90) for name in
+      ("catalog list", "catalog list 304", "catalog detail", "catalog detail 304", "catalog plan", "catalog plan 304")),
+    Target("catalog list, cache off", "catalog list, cache off", "share", 0.04),
+    Target("catalog list, cache off: queries", "catalog list, cache off", "queries", 3),
+    Target("catalog detail, cache off", "catalog detail, cache off", "share", 0.03),
+    Target("catalog detail, cache off: queries", "catalog detail, cache off", "queries", 4),
+    Target("catalog list with a token (view cache hit)", "catalog list, token", "share", 0.15),
+    Target("catalog detail with a token (view cache hit)", "catalog detail, token", "share", 0.15),
+    Target("40-hold session upload: app CPU", UPLOAD, "cpu", 10.0),
+    Target("40-hold session upload alone, 8 users", UPLOAD, "p99_alone", 100.0),
     Target("40-hold session upload, mixed load", UPLOAD, "p99", 100.0),
-]
+    Target("session list", "session list", "speedup", 2.0),
+    Target("trainer clients", "trainer clients", "speedup", 2.0),
+    Target("progress", "progress", "speedup", 2.0),
+]  # fmt: skip
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -107,6 +150,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     load.add_argument("--repeats", type=int, default=3, help="runs of each endpoint alone (default 3)")
     load.add_argument("--warm-up", type=int, default=5, help="seconds of unmeasured load first (default 5)")
     load.add_argument("--access-log", action="store_true", help="let gunicorn log every request (off by default)")
+    parser.add_argument(
+        "--before", default=BEFORE, help=f"commit whose code the 'before' columns run (default {BEFORE}; none: skip)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the results (default bench/results)")
     return parser.parse_args(argv)
 
@@ -164,7 +210,9 @@ def data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, *, workers: int, env: dict[str, str], probe: str, access_log: bool, logs: Path):
+def gunicorn(
+    app: str, *, workers: int, env: dict[str, str], probe: str, access_log: bool, logs: Path, cwd: Path = ROOT
+):
     """Serve `app` on a free port of 127.0.0.1 with the settings of scripts/start.sh; yield its URL."""
     port = free_port()
     command = [
@@ -174,7 +222,7 @@ def gunicorn(app: str, *, workers: int, env: dict[str, str], probe: str, access_
     if access_log:
         command += ["--access-logfile", "-"]
     with open(logs / f"gunicorn-{port}.log", "w") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         SERVER_PIDS.add(server.pid)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -385,7 +433,31 @@ def cpu_per_request(runs: list[dict]) -> dict[str, float]:
     return {**{side: round(ms, 3) for side, ms in spent.items()}, "total": round(sum(spent.values()), 3)}
 
 
-def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tuple[list[dict], list[dict]]:
+def _alone_figures(measured: dict, ceilings: list[dict]) -> dict:
+    """An endpoint's figures from its runs alone and the ceiling runs around them (see `summarize`)."""
+    runs, around = measured["runs"], measured["ceilings"]
+    means = [(around[i]["rps"] + around[i + 1]["rps"]) / 2 for i in range(len(runs))]
+    shares = [run["rps"] / mean for run, mean in zip(runs, means, strict=True)]
+    order = sorted(range(len(runs)), key=lambda i: shares[i])
+    median = order[len(order) // 2]
+    a = runs[median]
+    cpu_ms = cpu_per_request(runs)
+    figures = {
+        "alone": {k: a[k] for k in ("rps", "p50", "p99", "count")} | {"failures": sum(r["failures"] for r in runs)},
+        "ceiling_around": round(means[median], 1),
+        "share_of_ceiling": round(shares[median], 3),
+        "shares": [round(share, 3) for share in shares],
+        "cpu_ms": cpu_ms,
+        "share_by_cpu": round(cpu_per_request(ceilings)["total"] / cpu_ms["total"], 3),
+    }
+    if all("queries" in run for run in runs):
+        figures["queries"] = round(sum(run["queries"] for run in runs) / len(runs), 2)
+    return figures
+
+
+def summarize(
+    mixed: dict, alone: dict[str, dict], ceilings: list[dict], before: dict[str, dict] | None = None
+) -> tuple[list[dict], list[dict]]:
     """Rows of the table, and each target with its measure and verdict.
 
     `alone[name]` holds the runs of one endpoint alone and the ceiling runs
@@ -393,31 +465,26 @@ def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tupl
     Each run's share is of the mean of the two ceiling runs around it, so that
     a machine busier or quieter for a while moves both sides of a ratio alike;
     the endpoint's share is the median of its runs' shares, and its figures
-    those of its median run.
+    those of its median run. `before[name]`, when given, holds the same for
+    the code before this work, run in the same slots between the same ceilings.
     """
+    before = before or {}
     rows = []
-    for _, name in ALONE:
+    for _, name, _ in ALONE:
         m, measured = mixed["requests"].get(name), alone.get(name)
         row = {"endpoint": name, "mixed": m and {k: m[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")}}
         if measured:
-            runs, around = measured["runs"], measured["ceilings"]
-            means = [(around[i]["rps"] + around[i + 1]["rps"]) / 2 for i in range(len(runs))]
-            shares = [run["rps"] / mean for run, mean in zip(runs, means, strict=True)]
-            order = sorted(range(len(runs)), key=lambda i: shares[i])
-            median = order[len(order) // 2]
-            a = runs[median]
-            cpu_ms = cpu_per_request(runs)
-            row.update(
-                alone={k: a[k] for k in ("rps", "p50", "p99", "count")}
-                | {"failures": sum(r["failures"] for r in runs)},
-                ceiling_around=round(means[median], 1),
-                share_of_ceiling=round(shares[median], 3),
-                shares=[round(share, 3) for share in shares],
-                cpu_ms=cpu_ms,
-                share_by_cpu=round(cpu_per_request(ceilings)["total"] / cpu_ms["total"], 3),
-            )
+            row.update(_alone_figures(measured, ceilings))
         else:
             row.update(alone=None, ceiling_around=None, share_of_ceiling=None)
+        if name in before:
+            old = _alone_figures(before[name], ceilings)
+            row["before"] = {
+                "rps": old["alone"]["rps"],
+                "share_of_ceiling": old["share_of_ceiling"],
+                "app_ms": old["cpu_ms"]["app"],
+                "queries": old.get("queries"),
+            }
         rows.append(row)
     for name in MIXED_ONLY:
         m = mixed["requests"].get(name)
@@ -446,45 +513,67 @@ def summarize(mixed: dict, alone: dict[str, dict], ceilings: list[dict]) -> tupl
     by_name = {row["endpoint"]: row for row in rows}
     verdicts = []
     for target in TARGETS:
-        row = by_name[target.name]
-        value = row["share_of_ceiling"] if target.kind == "share" else (row["mixed"] or {}).get("p99")
+        value = _measure(target, by_name[target.name])
         verdicts.append(
             {
                 "target": target.what,
                 "wanted": target.describe(),
                 "measured": value,
+                "shown": target.shown(value),
                 "met": value is not None and target.met(value),
             }
         )
     return rows, verdicts
 
 
+def _measure(target: Target, row: dict) -> float | None:
+    """What `target` judges in `row`, or None when it was not measured."""
+    old, alone = row.get("before"), row.get("alone")
+    if target.kind == "share":
+        return row["share_of_ceiling"]
+    if target.kind == "p99":
+        return (row["mixed"] or {}).get("p99")
+    if target.kind == "p99_alone":
+        return alone and alone["p99"]
+    if target.kind == "cpu":
+        return row.get("cpu_ms", {}).get("app")
+    if target.kind == "queries":
+        return row.get("queries")
+    if not old or not alone:
+        return None
+    if target.kind == "speedup":
+        return round(alone["rps"] / old["rps"], 2) if old["rps"] else None
+    return round(row["share_of_ceiling"] / old["share_of_ceiling"], 3) if old["share_of_ceiling"] else None
+
+
 def as_markdown(result: dict) -> str:
     def cell(part: dict | None, key: str, fmt: str = "{:.1f}") -> str:
-        return fmt.format(part[key]) if part else "–"
+        return fmt.format(part[key]) if part and part.get(key) is not None else "–"
 
     lines = [
-        "| endpoint | mixed: req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| alone: req/s | alone: p99 ms | share of the ceiling around it | CPU ms a request: app + db + locust "
-        "| share by CPU |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | mixed (locust): req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| alone (wrk): req/s | alone: p99 ms | share of the ceiling around it | CPU ms a request: app + db + wrk "
+        "| share by CPU | queries a request | before: req/s | before: share | before: app CPU ms "
+        "| before: queries |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for row in result["rows"]:
         m, a, share, around = row["mixed"], row["alone"], row["share_of_ceiling"], row["ceiling_around"]
         errors = "–" if not m and not a else str((m or {}).get("failures", 0) + (a or {}).get("failures", 0))
         shown = "–" if share is None else f"{share:.0%}" + (f" of {around:.0f}" if around else "")
-        cpu, by_cpu = row.get("cpu_ms"), row.get("share_by_cpu")
+        cpu, by_cpu, old = row.get("cpu_ms"), row.get("share_by_cpu"), row.get("before")
         cpu_shown = "–" if not cpu else f"{cpu['app']:.2f} + {cpu['db']:.2f} + {cpu['client']:.2f}"
+        old_share = "–" if not old else f"{old['share_of_ceiling']:.1%}"
         lines.append(
             f"| {row['endpoint']} | {cell(m, 'rps')} | {cell(m, 'p50')} | {cell(m, 'p95')} | {cell(m, 'p99')} "
             f"| {errors} | {cell(a, 'rps')} | {cell(a, 'p99')} | {shown} | {cpu_shown} "
-            f"| {'–' if by_cpu is None else f'{by_cpu:.0%}'} |"
+            f"| {'–' if by_cpu is None else f'{by_cpu:.0%}'} | {cell(row, 'queries', '{:g}')} "
+            f"| {cell(old, 'rps')} | {old_share} | {cell(old, 'app_ms', '{:.2f}')} | {cell(old, 'queries', '{:g}')} |"
         )
     lines += ["", "| target | wanted | measured | met |", "| --- | --- | ---: | --- |"]
     for v in result["targets"]:
-        value = v["measured"]
-        shown = "–" if value is None else f"{value:.0%}" if "ceiling" in v["wanted"] else f"{value:.1f} ms"
-        lines.append(f"| {v['target']} | {v['wanted']} | {shown} | {'yes' if v['met'] else 'NO'} |")
+        lines.append(f"| {v['target']} | {v['wanted']} | {v['shown']} | {'yes' if v['met'] else 'NO'} |")
     s = result["settings"]
     upload = next(row for row in result["rows"] if row["endpoint"] == UPLOAD)
     sweep = result["upload_by_concurrency"] + (
@@ -492,7 +581,7 @@ def as_markdown(result: dict) -> str:
     )
     lines += [
         "",
-        f"The {UPLOAD} alone, by concurrent users:",
+        f"The {UPLOAD} alone (wrk), by concurrent users:",
         "",
         "| users | req/s | p50 ms | p95 ms | p99 ms | p99 < 100 ms | errors |",
         "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
@@ -504,27 +593,92 @@ def as_markdown(result: dict) -> str:
             f"| {'yes' if row['p99'] < 100 else 'NO'} | {row['failures']} |"
         )
     ceiling_runs = ", ".join(f"{rps:.0f}" for rps in result["rows"][-1]["ceiling_runs_rps"])
+    before = s.get("before")
     lines += [
         "",
         f"Command: `{result['command']}`",
         "",
-        f"Load: {s['users']} concurrent locust users without think time; mixed workload {s['duration']} s, "
-        f"each endpoint alone {s['repeats']} × {s['endpoint_duration']} s between runs of the ceiling; "
-        f"gunicorn {s['workers']} sync workers; "
-        f"data: {s['data']}. Ceiling runs, req/s: {ceiling_runs}.",
+        f"Load: the mixed workload by {s['users']} concurrent locust users without think time, {s['duration']} s; "
+        f"each endpoint alone by wrk ({s['users']} connections, 2 threads), {s['repeats']} × "
+        f"{s['endpoint_duration']} s between runs of the ceiling (also wrk)"
+        + (f", each slot running the code before this work (commit {before}) then this code" if before else "")
+        + f"; gunicorn {s['workers']} sync workers; data: {s['data']}. Ceiling runs, req/s: {ceiling_runs}.",
         "",
         "Machine: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["machine"].items() if v) + ".",
     ]
     return "\n".join(lines) + "\n"
 
 
+def wrk_requests(kind: str, fixture: dict, count: int) -> list[wrk.Request]:
+    """`count` requests of one kind (a key of ALONE), as a phone or a trainer sends them."""
+    accept = {"Accept": "application/json"}
+    clients, trainers = fixture["clients"], fixture["trainers"]
+    requests = []
+    for n in range(count):
+        client = {**accept, "Authorization": f"Bearer {clients[n % len(clients)]}"}
+        if kind == "ceiling":
+            requests.append(wrk.Request("GET", "/", accept))
+        elif kind.startswith("catalog_"):
+            _, what, *rest = kind.split("_")
+            path = workload.catalog_path(what, fixture)
+            headers = {**accept, "If-None-Match": fixture["etags"][path]} if rest == ["304"] else accept
+            requests.append(wrk.Request("GET", path, client if rest == ["token"] else headers))
+        elif kind == "session_upload":
+            body = json.dumps(workload.upload_body(fixture), separators=(",", ":")).encode()
+            headers = {**client, "Content-Type": "application/json", "Idempotency-Key": secrets.token_hex(8)}
+            requests.append(wrk.Request("POST", "/api/v1/sessions/", headers, body))
+        elif kind == "session_list":
+            requests.append(wrk.Request("GET", "/api/v1/sessions/", client))
+        elif kind == "progress":
+            exercise = fixture["upload_exercises"][n % len(fixture["upload_exercises"])]["slug"]
+            requests.append(wrk.Request("GET", f"/api/v1/progress/?exercise={exercise}", client))
+        else:
+            trainer = {**accept, "Authorization": f"Bearer {trainers[n % len(trainers)]}"}
+            requests.append(wrk.Request("GET", workload.TRAINER_PATHS[kind.replace("_", " ")], trainer))
+    return requests
+
+
+class RequestLog:
+    """The request lines a gunicorn server's log gained since last asked (JSON logs: one a request)."""
+
+    def __init__(self, path: Path):
+        self.path, self.offset = path, 0
+
+    def new_lines(self) -> list[dict]:
+        with open(self.path, "rb") as log_file:
+            log_file.seek(self.offset)
+            text = log_file.read()
+        end = text.rfind(b"\n") + 1
+        self.offset += end
+        lines = []
+        for line in text[:end].splitlines():
+            if line.startswith(b"{") and b'"request_finished"' in line:
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    continue
+        return lines
+
+
+@contextmanager
+def source_tree(commit: str, scratch: Path):
+    """The project as it was at `commit` (git archive), to serve beside this one."""
+    target = scratch / f"tree-{commit}"
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    yield target
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench: DATABASE_URL must name a PostgreSQL database (make bench starts one).")
+    wrk.require_wrk()  # before minutes of data generation
     env = app_environment()
     begun = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="stretchapi-bench-") as scratch:
+    before = None if args.before in ("", "none") else args.before
+    with tempfile.TemporaryDirectory(prefix="stretchapi-bench-") as scratch, ExitStack() as servers:
         logs = Path(scratch)
         fixture_path = logs / "fixture.json"
         fixture = prepare(args, env, fixture_path)
@@ -535,49 +689,72 @@ def main(argv: list[str] | None = None) -> int:
             return locust(url, user_class, seconds=seconds, users=users, fixture=fixture_path, logs=logs,
                           endpoint=endpoint)  # fmt: skip
 
-        serve = {"workers": args.workers, "env": env, "access_log": args.access_log, "logs": logs}
-        app = gunicorn("stretchapi.wsgi:application", probe="/api/health/", **serve)
-        bare = gunicorn("bench.ceiling:application", probe="/", **serve)
-        with app as url, bare as ceiling_url:  # both up all along; the idle one costs nothing
-
-            def alone_run(target: str, endpoint: str, name: str) -> dict | None:
-                run = load(target, "EndpointUser", args.endpoint_duration, endpoint)
-                stats = run["requests"].get(name)
-                return stats and {**stats, "cpu": run["cpu"]}
-
-            def ceiling() -> dict:
-                return alone_run(ceiling_url, "ceiling", "ceiling")
-
-            log(f"warm-up, {args.warm_up} s: every catalog URL, then the mixed workload")
-            load(url, "EndpointUser", args.warm_up, "catalog_every_url")
-            load(url, "MixedUser", args.warm_up)
-            load(ceiling_url, "EndpointUser", args.warm_up, "ceiling")
-            log(f"mixed workload, {args.duration} s")
-            mixed = load(url, "MixedUser", args.duration)
-            log(f"each endpoint alone, {args.repeats} × {args.endpoint_duration} s, between runs of the ceiling")
-            alone, ceilings = {}, []
-            for endpoint, name in ALONE:
-                around, runs = [ceiling()], []
-                for _ in range(args.repeats):
-                    runs.append(alone_run(url, endpoint, name))
-                    around.append(ceiling())
-                ceilings += around
-                if all(runs):
-                    alone[name] = {"runs": runs, "ceilings": around}
-                shown = ", ".join(f"{r['rps']:.0f}" if r else "–" for r in runs)
-                bare_shown = ", ".join(f"{c['rps']:.0f}" for c in around)
-                log(f"  {name}: {shown} req/s; ceiling {bare_shown}")
-            log(f"the upload alone by concurrency, {args.endpoint_duration} s each: {UPLOAD_CONCURRENCY} users")
-            by_concurrency = []
-            for users in UPLOAD_CONCURRENCY:
-                stats = load(url, "EndpointUser", args.endpoint_duration, "session_upload", users)["requests"][UPLOAD]
-                by_concurrency.append(
-                    {"users": users} | {k: stats[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")}
+        serve = {"workers": args.workers, "access_log": args.access_log, "logs": logs}
+        cache_off = {**env, "CATALOG_CACHE_URL": "dummycache://"}
+        trees = {"after": ROOT}
+        if before:
+            trees["before"] = servers.enter_context(source_tree(before, logs))
+        urls = {}
+        for version, tree in trees.items():
+            for server, server_env in (("app", env), ("cache off", cache_off)):
+                tree_env = {**server_env, "PYTHONPATH": str(tree)}
+                urls[version, server] = servers.enter_context(
+                    gunicorn("stretchapi.wsgi:application", probe="/api/health/", env=tree_env, cwd=tree, **serve)
                 )
-                log(f"  {users} user(s): {stats['rps']:.0f} req/s, p99 {stats['p99']:.0f} ms")
+        ceiling_url = servers.enter_context(gunicorn("bench.ceiling:application", probe="/", env=env, **serve))
+        request_logs = {key: RequestLog(logs / f"gunicorn-{url.rsplit(':', 1)[1]}.log") for key, url in urls.items()}
+        url = urls["after", "app"]
+
+        def wrk_run(target: str, kind: str, seconds: float, connections: int, log: RequestLog | None = None) -> dict:
+            count = max(200, int(seconds * 300)) if kind == "session_upload" else 500
+            requests_file = wrk.write_requests(logs / f"wrk-{kind}.txt", wrk_requests(kind, fixture, count))
+            if log is not None:
+                log.new_lines()  # what earlier runs left
+            return wrk.run(target, requests_file, seconds=seconds, connections=connections,
+                           cpu_snapshot=cpu_snapshot, cpu_spent=cpu_spent,
+                           log_lines=log.new_lines if log else list)  # fmt: skip
+
+        def ceiling() -> dict:
+            return wrk_run(ceiling_url, "ceiling", args.endpoint_duration, args.users)
+
+        log(f"warm-up, {args.warm_up} s: every catalog URL, then the mixed workload")
+        for key, each in urls.items():
+            load(each, "EndpointUser", args.warm_up, "catalog_every_url")
+            for kind in ("catalog_list_token", "catalog_detail_token"):
+                wrk_run(each, kind, 2, args.users, request_logs[key])
+        load(url, "MixedUser", args.warm_up)
+        wrk_run(ceiling_url, "ceiling", args.warm_up, args.users)
+        log(f"mixed workload (locust), {args.duration} s")
+        mixed = load(url, "MixedUser", args.duration)
+        log(f"each endpoint alone (wrk), {args.repeats} × {args.endpoint_duration} s, between runs of the ceiling")
+        alone, old, ceilings = {}, {}, []
+        for kind, name, server in ALONE:
+            around, runs, old_runs = [ceiling()], [], []
+            for _ in range(args.repeats):
+                for version, into in (("before", old_runs), ("after", runs)):
+                    if (version, server) in urls:
+                        key = (version, server)
+                        into.append(wrk_run(urls[key], kind, args.endpoint_duration, args.users, request_logs[key]))
+                around.append(ceiling())
+            ceilings += around
+            alone[name] = {"runs": runs, "ceilings": around}
+            if old_runs:
+                old[name] = {"runs": old_runs, "ceilings": around}
+            shown = ", ".join(f"{r['rps']:.0f}" for r in runs)
+            old_shown = ", ".join(f"{r['rps']:.0f}" for r in old_runs) or "–"
+            bare_shown = ", ".join(f"{c['rps']:.0f}" for c in around)
+            log(f"  {name}: {shown} req/s (before: {old_shown}); ceiling {bare_shown}")
+        log(f"the upload alone by concurrency (wrk), {args.endpoint_duration} s each: {UPLOAD_CONCURRENCY} users")
+        by_concurrency = []
+        for users in UPLOAD_CONCURRENCY:
+            stats = wrk_run(url, "session_upload", args.endpoint_duration, users)
+            by_concurrency.append(
+                {"users": users} | {k: stats[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")}
+            )
+            log(f"  {users} user(s): {stats['rps']:.0f} req/s, p99 {stats['p99']:.0f} ms")
 
     about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    rows, verdicts = summarize(mixed, alone, ceilings)
+    rows, verdicts = summarize(mixed, alone, ceilings, old)
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
     result = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -589,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint_duration": args.endpoint_duration,
             "repeats": args.repeats,
             "access_log": args.access_log,
+            "before": before,
             "data": f"{args.clients} clients, {args.trainers} trainers, ~{args.holds:,} holds (seed {args.seed})",
         },
         "machine": about,

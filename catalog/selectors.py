@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.cache import caches
-from django.db.models import Model, Prefetch, Q, QuerySet, Subquery, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Aggregate, F, JSONField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils.module_loading import import_string
 
 from . import choices, rules
@@ -20,6 +22,7 @@ from .models import (
     BodyRegion,
     CatalogDisclaimer,
     CatalogVersion,
+    CommonMistake,
     Contraindication,
     Dose,
     Equipment,
@@ -27,8 +30,12 @@ from .models import (
     ExerciseEquipment,
     ExerciseMuscle,
     ExerciseRelation,
+    ExerciseUseCase,
+    FaqEntry,
     Muscle,
+    Step,
     StopSign,
+    Tip,
 )
 
 VERSION_CACHE = "catalog"  # an alias of settings.CACHES
@@ -84,6 +91,140 @@ def exercise_list() -> QuerySet[Exercise]:
         Exercise.objects.filter(retired_at__isnull=True)
         .select_related("body_region")
         .prefetch_related(_muscle_links(), _equipment_links(), "doses", "use_case_links")
+    )
+
+
+# One query for an exercise and its rows --------------------------------------------------------
+# A page of the list or one detail reads every child table of the exercise: one prefetch query per
+# table (11 for the detail). The readers below bring each table's rows in the exercise's own query,
+# as a correlated subquery aggregating them into one JSON array of objects, in the order the models'
+# `Meta.ordering` gives: on PostgreSQL `JSONB_AGG(… ORDER BY …)`; SQLite's `JSON_GROUP_ARRAY` takes
+# no ORDER BY, so its rows carry their sort keys and are sorted as they are read, by code point,
+# which is SQLite's own (BINARY) collation.
+
+
+class _JSONGroupArray(Aggregate):
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+
+class _RowsField(JSONField):
+    """A JSON array of row objects; on SQLite sorted by their `_0`, `_1`, … keys as read."""
+
+    def __init__(self, order: list[tuple[str, bool]]):
+        self.order = order
+        super().__init__()
+
+    def from_db_value(self, value, expression, connection):
+        rows = super().from_db_value(value, expression, connection) or []
+        if connection.vendor != "postgresql":
+            for key, descending in reversed(self.order):
+                rows.sort(key=lambda row, key=key: row[key], reverse=descending)
+        return rows
+
+
+def _rows(queryset: QuerySet, parent: str, order_by: list[str], **fields: Any) -> Subquery:
+    """The rows of `queryset` whose `parent` is the outer exercise, as a list of dicts of `fields`."""
+    order = [(f"_{i}", name.startswith("-")) for i, name in enumerate(order_by)]
+    keys = {f"_{i}": F(name.lstrip("-")) for i, name in enumerate(order_by)}
+    if connection.vendor == "postgresql":
+        ordering = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in order_by]
+        rows = JSONBAgg(JSONObject(**fields), order_by=ordering)
+    else:
+        rows = _JSONGroupArray(JSONObject(**fields, **keys))
+    grouped = queryset.filter(**{parent: OuterRef("pk")}).order_by().values(parent).annotate(rows=rows)
+    return Subquery(grouped.values("rows"), output_field=_RowsField(order))
+
+
+def _list_rows() -> dict[str, Subquery]:
+    return {
+        "muscle_rows": _rows(
+            ExerciseMuscle.objects, "exercise", ["role", "muscle__name"], slug=F("muscle__slug"), role=F("role")
+        ),
+        "equipment_rows": _rows(
+            ExerciseEquipment.objects,
+            "exercise",
+            ["-required", "equipment__name"],
+            slug=F("equipment__slug"),
+            required=F("required"),
+        ),
+        "dose_rows": _rows(
+            Dose.objects, "exercise", ["goal"],
+            **{name: F(name) for name in ("goal", "holds_per_side_min", "holds_per_side_max", "hold_seconds_min",
+                                         "hold_seconds_max", "rest_seconds", "intensity_cap")},
+        ),
+        "use_case_rows": _rows(ExerciseUseCase.objects, "exercise", ["use_case"], use_case=F("use_case")),
+    }  # fmt: skip
+
+
+_TEMPLATES: dict[tuple[str, str], QuerySet] = {}
+
+
+def _template(name: str, build) -> QuerySet:
+    """A copy of the queryset `build()` returns, built once per process and database vendor.
+
+    Resolving a dozen subquery annotations costs the ORM about 15 ms of CPU, three times what
+    the query then costs to compile and run; the annotations never change, so each request
+    starts from a copy (`.all()`: the template itself is never evaluated, so it holds no rows).
+    """
+    key = (name, connection.vendor)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = build()
+    return _TEMPLATES[key].all()
+
+
+def exercise_list_rows() -> QuerySet[Exercise]:
+    """`exercise_list()` in one query: the rows it prefetches come as `muscle_rows`, `equipment_rows`,
+    `dose_rows` and `use_case_rows` (lists of dicts, in the models' order)."""
+    return _template("list", _build_list_rows)
+
+
+def exercise_detail_rows() -> QuerySet[Exercise]:
+    """`exercise_detail()` in one query: every row the detail shows comes as a list of dicts
+    (`_list_rows()`, and `muscle_rows`/`equipment_rows` with names), the disclaimer included."""
+    return _template("detail", _build_detail_rows)
+
+
+def _build_list_rows() -> QuerySet[Exercise]:
+    return Exercise.objects.filter(retired_at__isnull=True).select_related("body_region").annotate(**_list_rows())
+
+
+def _build_detail_rows() -> QuerySet[Exercise]:
+    text_rows = {
+        f"{name}_rows": _rows(model.objects, "exercise", ["position"], text=F("text"))
+        for name, model in (("tip", Tip), ("mistake", CommonMistake))
+    }
+    through = {"stop_sign_rows": (Exercise.stop_signs.through, "stopsign"),
+               "contraindication_rows": (Exercise.contraindications.through, "contraindication")}  # fmt: skip
+    vocabulary_rows = {
+        name: _rows(
+            model.objects, "exercise", [f"{field}__name"],
+            slug=F(f"{field}__slug"), name=F(f"{field}__name"), description=F(f"{field}__description"),
+            **({"severity": F(f"{field}__severity")} if field == "stopsign" else {}),
+        )
+        for name, (model, field) in through.items()
+    }  # fmt: skip
+    rows = _list_rows() | dict(
+        muscle_rows=_rows(
+            ExerciseMuscle.objects, "exercise", ["role", "muscle__name"],
+            slug=F("muscle__slug"), name=F("muscle__name"), role=F("role"),
+        ),
+        equipment_rows=_rows(
+            ExerciseEquipment.objects, "exercise", ["-required", "equipment__name"],
+            slug=F("equipment__slug"), name=F("equipment__name"), required=F("required"),
+        ),
+        step_rows=_rows(
+            Step.objects, "exercise", ["position"],
+            position=F("position"), phase=F("phase"), instruction=F("instruction"), checkpoint=F("checkpoint"),
+        ),
+        faq_rows=_rows(FaqEntry.objects, "exercise", ["position"], question=F("question"), answer=F("answer")),
+        relation_rows=_rows(
+            ExerciseRelation.objects, "from_exercise", ["relation", "to_exercise__name"],
+            exercise=F("to_exercise__slug"), name=F("to_exercise__name"), relation=F("relation"),
+        ),
+    )  # fmt: skip
+    return with_disclaimer(Exercise.objects.select_related("body_region", "pnf")).annotate(
+        **rows, **text_rows, **vocabulary_rows
     )
 
 

@@ -19,7 +19,7 @@ from catalog.models import Exercise
 from stretchapi.api.conditional import VersionETagMixin
 from stretchapi.filters import StrictOrderingFilter
 
-from . import serializers
+from . import documents, serializers
 from .filters import ExerciseFilter
 from .front_cache import VERSION_ENVIRON_KEY
 from .permissions import CanEditCatalog, CanReadCatalogHistory
@@ -111,12 +111,12 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def get_queryset(self):
         if self.action == "list":
-            return selectors.exercise_list()
+            return selectors.exercise_list_rows()
         if self.action == "plan":
             return selectors.exercise_plan_source()
         if self.action in EDIT_ACTIONS:
             return Exercise.objects.all()
-        return selectors.exercise_detail()
+        return selectors.exercise_detail_rows()
 
     def filter_queryset(self, queryset):
         # The list's filters narrow what is listed; they must not turn a write into a 404.
@@ -144,12 +144,20 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 response["Cache-Control"] = "private, no-cache"
         return response
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.respond(request, self._list)
+
+    def _list(self) -> Response:
+        """`ListModelMixin.list`, with each item built by `documents` (the serializer's schema, not its CPU)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([documents.exercise_list_item(exercise) for exercise in page])
+
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self.respond(request, self._retrieve)
 
     def _retrieve(self) -> Response:
         self.etag_exercise = self.get_object()
-        return Response(self.get_serializer(self.etag_exercise).data)
+        return Response(documents.exercise_document(self.etag_exercise))
 
     def _written(self, request: Request, exercise: Exercise, status_code: int = status.HTTP_200_OK) -> Response:
         """The exercise as it now is, with the ETag a GET of it would carry."""

@@ -26,7 +26,7 @@ from sessions.models import ExportJobStatus
 
 from .exports import TAG
 from .permissions import CanExport
-from .serializers.export_jobs import ExportJobRequestSerializer, ExportJobSerializer
+from .serializers.export_jobs import ExportJobKickOffSerializer, ExportJobSerializer
 
 FILTER_FIELDS = ("since", "until", "exercise", "client", "trainer")
 
@@ -68,7 +68,7 @@ def _status_response(request: Request, job, status_code: int = status.HTTP_200_O
 
 class ExportJobKickOffView(GenericAPIView):
     permission_classes = [IsAuthenticated, CanExport]
-    serializer_class = ExportJobRequestSerializer
+    serializer_class = ExportJobKickOffSerializer
 
     @extend_schema(
         operation_id="export_job_create",
@@ -76,7 +76,7 @@ class ExportJobKickOffView(GenericAPIView):
         description=KICK_OFF,
         tags=[TAG],
         parameters=[OpenApiParameter("dataset", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(DATASETS))],
-        request=ExportJobRequestSerializer,
+        request=ExportJobKickOffSerializer,
         responses={
             202: OpenApiResponse(
                 ExportJobSerializer, description="Accepted: the job's status is at `Content-Location`."

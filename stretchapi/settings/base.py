@@ -293,7 +293,7 @@ TASKS_PERIODIC["sessions.exports.jobs.export_jobs_sweep"] = EXPORT_JOB_SWEEP_SEC
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "stretchapi.api.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["stretchapi.api.parsers.JSONParser"],

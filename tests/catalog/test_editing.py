@@ -862,13 +862,13 @@ def test_merge_patch_follows_rfc_7396():
 
 # Query budgets -----------------------------------------------------------------------------------------
 
-# Both: 4 to authenticate and check the permission, a savepoint (2), 5 vocabularies, 1 slug→id map, the
+# Both: 3 to authenticate and check the permission, a savepoint (2), 5 vocabularies, 1 slug→id map, the
 # exercise row and its history record (2), 8 inserts of child rows, 2 per many-to-many field, the relations
 # (2), the catalog version (2), and the detail read back (13). Create adds a savepoint (2) that catches a
 # slug taken meanwhile. Update adds the exercise looked up (1), locked (1) and rebuilt from its rows (12),
 # and the 9 deletes of the child rows it replaces.
-CREATE_QUERIES = 45
-UPDATE_QUERIES = 64
+CREATE_QUERIES = 44
+UPDATE_QUERIES = 63
 
 
 @pytest.mark.parametrize("steps", [2, 8])

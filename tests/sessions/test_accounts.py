@@ -341,6 +341,15 @@ def test_expired_token_is_refused(api_client, client_user):
     assert response.json()["code"] == "authentication_failed"
 
 
+def test_an_expired_token_is_deleted_when_it_is_presented(api_client, client_user):
+    expired = sign_in(api_client, device="phone").json()["token"]
+    sign_in(api_client, device="tablet")
+    DeviceToken.objects.filter(device_name="phone").update(expiry=timezone.now() - timedelta(seconds=1))
+
+    assert signed_in(expired).get(ME).status_code == 401
+    assert list(DeviceToken.objects.values_list("device_name", flat=True)) == ["tablet"]
+
+
 def test_unknown_token_is_refused(client_user):
     response = signed_in("0" * 64).get(ME)
 
@@ -451,9 +460,9 @@ def test_me_anonymous_is_refused_with_a_bearer_challenge(api_client):
     }
 
 
-def test_me_costs_two_queries(as_client, django_assert_num_queries):
-    # the token (with its user) and the user's other tokens, which knox checks for expiry
-    with django_assert_num_queries(2):
+def test_me_costs_one_query(as_client, django_assert_num_queries):
+    # the token by its indexed key, with its user: nothing else is read to authenticate
+    with django_assert_num_queries(1):
         response = as_client.get(ME)
 
     assert response.status_code == 200

@@ -331,12 +331,12 @@ def test_group_feed_and_acknowledge_query_counts_are_fixed(trainer_api, as_clien
     for body in bodies:
         upload(as_client, body)
 
-    # token (2), count, the page's sessions, their reasons with holds and stop events, one access-log insert
-    with django_assert_num_queries(6):
+    # token (1), count, the page's sessions, their reasons with holds and stop events, one access-log insert
+    with django_assert_num_queries(5):
         response = trainer_api.get(GROUPS)
-    # token (2), the session, the service (savepoint, lock, update, the webhook endpoints to tell, release),
+    # token (1), the session, the service (savepoint, lock, update, the webhook endpoints to tell, release),
     # the group (2), one access-log insert
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         acknowledged = acknowledge(trainer_api, bodies[0]["id"])
 
     assert [len(g["reasons"]) for g in response.json()["results"]] == [6] * sessions

@@ -521,10 +521,10 @@ def test_the_header_leaves_first_as_its_own_chunk(world, settings):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_an_export_costs_the_same_queries_whatever_its_size(world, django_assert_num_queries, fmt):
     api = bearer_client(world.analyst)
-    # the device token (2), the permission (user's and groups'), the record, the rows, the record's finish;
+    # the device token (1), the permission (user's and groups'), the record, the rows, the record's finish;
     # COPY also sets its own statement_timeout for its own transaction (1), which inside the test's
     # transaction is a savepoint (SAVEPOINT, ROLLBACK TO SAVEPOINT, RELEASE SAVEPOINT: 3)
-    queries = 7 + 4 if streams.uses_copy(fmt) else 7
+    queries = 6 + 4 if streams.uses_copy(fmt) else 6
     with django_assert_num_queries(queries):
         export(api, "holds", since=since(world), format=fmt)
     for day in range(10):

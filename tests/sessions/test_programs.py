@@ -190,7 +190,7 @@ def test_me_program_query_count_is_fixed(trainer_api, linked, as_client, django_
     body["items"] = body["items"] * items
     trainer_api.post(linked, body, format="json")
 
-    # token (2), program, items, doses, stop signs, holds, the safety alerts that decide the freeze,
+    # token (1), program, items, doses, stop signs, holds, the safety alerts that decide the freeze,
     # health flags, the disclaimer
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         as_client.get("/api/v1/me/program/")

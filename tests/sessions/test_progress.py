@@ -174,5 +174,5 @@ def test_progress_query_count_is_fixed(as_client, django_assert_num_queries, ses
     for n in range(sessions):
         log(as_client, days_ago=30 - n)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         progress(as_client)

@@ -212,11 +212,11 @@ def test_upload_query_count_does_not_grow_with_holds(as_client, django_assert_nu
     body = session_payload(holds=holds)
     body["stop_events"] = [stop_event(body["started_at"], hold_index=1)]
 
-    # token (2), exercises + their doses (2), stop signs, does the id exist, savepoint,
+    # token (1), exercises + their doses (2), stop signs, does the id exist, savepoint,
     # one insert each for session (its flags included), holds, stop events, measurements
     # and alerts, the trainers to email and the webhook endpoints to tell (the outbox; none here),
     # release; the answer is the session as written, read back by no query.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = upload(as_client, body)
 
     assert response.status_code == 201
@@ -228,7 +228,7 @@ def test_list_query_count_does_not_grow_with_sessions(as_client, django_assert_n
     for n in range(sessions):
         upload(as_client, session_payload(holds=2, started=start + timedelta(days=1, hours=n)))
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = as_client.get(SESSIONS, {"page_size": 100})
 
     assert len(response.json()["results"]) == sessions

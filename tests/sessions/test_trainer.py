@@ -334,9 +334,9 @@ def test_client_list_and_alert_feed_query_counts_are_fixed(trainer_api, make_use
         body["stop_events"] = [stop_event(body["started_at"], hold_index=0)]
         upload(api, body)
 
-    with django_assert_num_queries(3):  # token (2), clients with their counts
+    with django_assert_num_queries(2):  # token (1), clients with their counts
         trainer_api.get("/api/v1/trainer/clients/")
-    with django_assert_num_queries(6):  # token (2), alerts, their holds, their stop events, one access-log insert
+    with django_assert_num_queries(5):  # token (1), alerts, their holds, their stop events, one access-log insert
         response = trainer_api.get("/api/v1/trainer/alerts/")
 
     assert len(response.json()["results"]) == 2 * clients

@@ -25,7 +25,7 @@ class ExportMomentField(MomentField):
     """The streaming export's moment, as a JSON body field (documented as a string)."""
 
 
-class ExportJobRequestSerializer(ExportQuerySerializer):
+class ExportJobKickOffSerializer(ExportQuerySerializer):
     """The filters of `GET /api/v1/exports/{dataset}/` (same fields, same checks), and the job's format."""
 
     since = ExportMomentField(required=False, help_text="Start (inclusive); required.")

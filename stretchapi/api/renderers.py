@@ -1,0 +1,49 @@
+"""JSON rendering with orjson: the same bytes as DRF's `JSONRenderer`, at a fraction of its CPU.
+
+DRF's renderer runs `json.dumps` with its `JSONEncoder` in pure Python for
+anything that is not a plain type; a 40-hold session or an exercise detail
+spent more time there than in its queries. orjson writes the same compact
+UTF-8 document. What differs between the two is handed back to DRF's rules:
+
+- dates, times, decimals, UUIDs and lazy strings go through DRF's encoder
+  (`default`), so a datetime keeps DRF's `Z` and millisecond form;
+- U+2028 and U+2029 are escaped, as DRF does for JSONP safety;
+- an indented answer (`Accept: application/json; indent=4`) and values
+  orjson refuses (integers beyond 64 bits, non-string keys) fall back to
+  DRF's renderer, so every answer DRF could give is still given.
+"""
+
+from __future__ import annotations
+
+import orjson
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_ENCODER = JSONEncoder()
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _default(value):
+    return _ENCODER.default(value)
+
+
+def dumps(data) -> bytes:
+    """`data` as DRF's compact, UTF-8 JSON would write it (raises `TypeError` when orjson cannot)."""
+    content = orjson.dumps(data, default=_default, option=_OPTIONS)
+    if b"\xe2\x80\xa8" in content or b"\xe2\x80\xa9" in content:
+        content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return content
+
+
+class OrjsonRenderer(JSONRenderer):
+    """`application/json`, as `JSONRenderer` renders it (same media type, format and schema)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            return dumps(data)
+        except (TypeError, orjson.JSONEncodeError):
+            return super().render(data, accepted_media_type, renderer_context)
