@@ -79,7 +79,7 @@ MIXED_ONLY = ["session upload retry"]
 UPLOAD = "session upload (40 holds)"
 # The upload alone at fewer concurrent users than the rest of the run: where its p99 stays under 100 ms.
 UPLOAD_CONCURRENCY = (1, 2, 4)
-# The code the "before" columns run: the last commit before the work on the uncached paths (issue 16).
+# The code the "before" columns run: the last commit before the work on the uncached paths.
 BEFORE = "18d426e"
 
 
