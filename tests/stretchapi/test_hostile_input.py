@@ -362,6 +362,7 @@ MALFORMED_CURSORS = ["\x00\x00", " ", "", "====", "cj0x", b64encode(b"o=1").deco
 def test_the_cursor_lists_are_those_expected():
     assert CURSOR_LISTS == [
         "/api/v1/me/access-log/",
+        "/api/v1/me/alerts/",
         "/api/v1/sessions/",
         "/api/v1/trainer/alerts/",
         "/api/v1/trainer/clients/{client_id}/sessions/",

@@ -80,4 +80,7 @@ def test_start_says_where_to_go_next(fake_project):
 
     assert "http://127.0.0.1:8000/api/docs/" in said
     assert "http://127.0.0.1:8000/admin/" in said
-    assert calls[-1].startswith("gunicorn stretchapi.wsgi:application --bind 127.0.0.1:8000")
+    # gunicorn and the background worker start side by side, in either order
+    [web] = [call for call in calls if call.startswith("gunicorn ")]
+    assert web.startswith("gunicorn stretchapi.wsgi:application --bind 127.0.0.1:8000")
+    assert "python manage.py worker" in calls
