@@ -4,8 +4,8 @@ The app runs as `make run` and docker-compose run it (scripts/start.sh: gunicorn
 `manage.py worker`) on a throwaway PostgreSQL holding ~80 k generated holds, with a short heartbeat
 and lease (0.2 s, 3 s) so the test takes seconds. An analyst starts a Parquet export job (written
 row group by row group in Python, the slowest format: the FHIR one, written by PostgreSQL's COPY,
-finishes 80 k holds in about a second, before a kill could land); once the worker has reported
-progress, the worker is killed with SIGKILL (no handler runs: as an
+finishes 80 k holds in about a second, before a kill could land); once the job is running
+the worker is killed with SIGKILL (no handler runs: as an
 out-of-memory kill or a lost machine). A new worker is started, as a restart would: its sweep marks
 the job `failed` with the reason and the rows it had written, never leaving it `running`; the
 same export asked again (as FHIR) then completes through that worker.
