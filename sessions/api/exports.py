@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 
 from sessions.choices import ExportVia
 from sessions.exports import streams
-from sessions.exports.datasets import DATASETS, DICTIONARY_VERSION, dictionary_markdown
+from sessions.exports.datasets import DATASETS, DICTIONARY_VERSION
+from sessions.exports.dictionary import dictionary_markdown
 from sessions.exports.services import (
     FORMATS,
     export_audience,

@@ -3,7 +3,7 @@
 Every dataset is one list of `Column`s. The same list gives the rows of the
 Python path (`rows`: a `values_list` queryset, iterated in chunks), the SQL of
 PostgreSQL's `COPY` path (`copy_sql`, which wraps that very query), the
-dictionary in the docs and the OpenAPI description (`dictionary_markdown`), and
+dictionary in the docs and the OpenAPI description (`dictionary.dictionary_markdown`), and
 each value's text (`Column.text`), so that the two CSV paths produce the same
 bytes: timestamps in UTC as `YYYY-MM-DDTHH:MM:SSZ` (`.ffffff` before the `Z`
 when the moment has a fraction of a second), booleans `true`/`false`, decimals
@@ -389,29 +389,3 @@ MEASUREMENTS = Dataset(
 )  # fmt: skip
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (SESSIONS, HOLDS, STOP_EVENTS, MEASUREMENTS)}
-
-
-# The dictionary.
-
-
-def dictionary(audience: Recipient) -> dict[str, list[dict[str, str]]]:
-    return {
-        name: [
-            {"name": c.name, "type": c.type_for(audience), "description": c.description}
-            for c in spec.columns_for(audience)
-        ]
-        for name, spec in DATASETS.items()
-    }
-
-
-def dictionary_markdown() -> str:
-    """The column dictionary as Markdown: the docs and the OpenAPI description show this text."""
-    lines = [f"Column dictionary, version {DICTIONARY_VERSION}.", ""]
-    for spec in DATASETS.values():
-        lines += [f"#### `{spec.name}`", "", f"{spec.description} FHIR: {spec.fhir}.", ""]
-        lines += ["| column | type | description |", "| --- | --- | --- |"]
-        for column in spec.columns:
-            kind = "string (pseudonym) / integer (user id)" if column.person else column.type.value
-            lines.append(f"| `{column.name}` | {kind} | {column.description} |")
-        lines.append("")
-    return "\n".join(lines)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from sessions.exports.datasets import DATASETS, dictionary_markdown
+from sessions.exports.datasets import DATASETS
+from sessions.exports.dictionary import dictionary_markdown
 from tests.conftest import bearer_client
 
 DOCS = Path(settings.BASE_DIR) / "docs" / "exports.md"
