@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("endpoint", choices=ENDPOINTS)
     parser.add_argument("--requests", type=int, default=50, help="requests profiled (default 50)")
     parser.add_argument("--flat", type=int, metavar="N", help="cProfile's N costliest functions instead of a call tree")
+    parser.add_argument("--callers", metavar="NAME", help="with --flat: who calls the functions matching NAME")
     data_arguments(parser)
     parser.set_defaults(clients=300, holds=30_000)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -106,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.flat:  # where the time is spent, function by function
         profile = cProfile.Profile()
         profile.runcall(lambda: [checked() for _ in range(args.requests)])
-        pstats.Stats(profile).sort_stats("tottime").print_stats(args.flat)
+        stats = pstats.Stats(profile).sort_stats("tottime")
+        stats.print_stats(args.flat)
+        if args.callers:
+            stats.sort_stats("cumtime").print_callers(args.callers)
         return 0
     profiler = Profiler(interval=0.0005)
     with profiler:

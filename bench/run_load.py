@@ -154,7 +154,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--before", default=BEFORE, help=f"commit whose code the 'before' columns run (default {BEFORE}; none: skip)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the results (default bench/results)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--only",
+        type=lambda text: [name.strip() for name in text.split(";")],
+        help="measure only these endpoints alone (names of the report, separated by ;), without the mixed load: "
+        "for working on one path; a partial report",
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.only or []) - {name for _, name, _ in ALONE}
+    if unknown:
+        parser.error(
+            f"--only: unknown endpoint(s) {', '.join(sorted(unknown))}; one of: {', '.join(n for _, n, _ in ALONE)}"
+        )
+    return args
 
 
 def log(message: str) -> None:
@@ -722,13 +734,16 @@ def main(argv: list[str] | None = None) -> int:
             load(each, "EndpointUser", args.warm_up, "catalog_every_url")
             for kind in ("catalog_list_token", "catalog_detail_token"):
                 wrk_run(each, kind, 2, args.users, request_logs[key])
-        load(url, "MixedUser", args.warm_up)
+        if not args.only:
+            load(url, "MixedUser", args.warm_up)
         wrk_run(ceiling_url, "ceiling", args.warm_up, args.users)
         log(f"mixed workload (locust), {args.duration} s")
-        mixed = load(url, "MixedUser", args.duration)
+        mixed = load(url, "MixedUser", args.duration) if not args.only else {"requests": {}}
         log(f"each endpoint alone (wrk), {args.repeats} × {args.endpoint_duration} s, between runs of the ceiling")
         alone, old, ceilings = {}, {}, []
         for kind, name, server in ALONE:
+            if args.only and name not in args.only:
+                continue
             around, runs, old_runs = [ceiling()], [], []
             for _ in range(args.repeats):
                 for version, into in (("before", old_runs), ("after", runs)):
@@ -746,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  {name}: {shown} req/s (before: {old_shown}); ceiling {bare_shown}")
         log(f"the upload alone by concurrency (wrk), {args.endpoint_duration} s each: {UPLOAD_CONCURRENCY} users")
         by_concurrency = []
-        for users in UPLOAD_CONCURRENCY:
+        for users in UPLOAD_CONCURRENCY if not args.only or "session upload (40 holds)" in args.only else ():
             stats = wrk_run(url, "session_upload", args.endpoint_duration, users)
             by_concurrency.append(
                 {"users": users} | {k: stats[k] for k in ("rps", "p50", "p95", "p99", "count", "failures")}

@@ -13,6 +13,7 @@ from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import Aggregate, F, JSONField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils.module_loading import import_string
 
@@ -133,7 +134,22 @@ def _rows(queryset: QuerySet, parent: str, order_by: list[str], **fields: Any) -
     else:
         rows = _JSONGroupArray(JSONObject(**fields, **keys))
     grouped = queryset.filter(**{parent: OuterRef("pk")}).order_by().values(parent).annotate(rows=rows)
-    return Subquery(grouped.values("rows"), output_field=_RowsField(order))
+    return _compiled(Subquery(grouped.values("rows")), _RowsField(order))
+
+
+def _compiled(subquery: Subquery, output_field) -> RawSQL:
+    """`subquery` (correlated to the outer exercise) as its SQL text, compiled once.
+
+    The ORM compiles every expression of a query each time the query runs: a dozen JSON
+    subqueries cost it more CPU than the database spends on them. Their SQL never changes —
+    the outer exercise is always `catalog_exercise`, the base table of every query that
+    carries them — so they are compiled here, against a bare exercise query, and go into the
+    readers' queries as raw SQL with their parameters.
+    """
+    outer = Exercise.objects.all().query
+    compiler = outer.get_compiler(connection=connection)
+    sql, params = compiler.compile(subquery.resolve_expression(outer))
+    return RawSQL(sql, tuple(params), output_field=output_field)
 
 
 def _list_rows() -> dict[str, Subquery]:

@@ -16,9 +16,13 @@ header, host headers, server name and port, script name, path, query string,
 Accept), so a host the stack refuses, a redirect to HTTPS or a 400 for a bad
 filter is never kept and goes to the stack every time. The `Origin` header is part of the
 key: the CORS headers the stack gave one web origin (or withheld from it) are replayed only
-to the same origin. Requests with
-credentials (a bearer token, a session cookie) always go to the stack: a bad
-token must still be refused. A 304 carries the headers RFC 9110 §15.4.5 asks
+to the same origin. A request with a session cookie always goes to the stack. A
+request with a bearer token is answered here only from what the stack said to a
+signed-in request (its own keys: an answer given to a signed-in caller is never
+replayed to an anonymous one, nor the other way), and only once the token passes
+the API's own check (`stretchapi.api.authentication.check_token`, one indexed
+query): a token it refuses — unknown, expired, of an inactive user — and any
+other form of the header go to the stack, which refuses them as it always does. A 304 carries the headers RFC 9110 §15.4.5 asks
 for (as Django's own 304s do); a replayed 200 carries every header the stack
 gave it, but the ones particular to one answer: each replay has its own `X-Request-ID`
 (the caller's, when acceptable) and its own request line in the log, as the stack's answers do.
@@ -38,6 +42,9 @@ from django.db import DatabaseError, connection
 from django.utils.http import parse_etags
 
 from catalog.selectors import VERSION_CACHE, catalog_version_recent
+from knox.settings import knox_settings
+
+from stretchapi.api.authentication import bearer_token, check_token
 from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse
 from stretchapi.api.observability import REQUEST_ID_HEADER, QueryCounter, accepted_request_id
 
@@ -68,17 +75,25 @@ class CatalogCacheApp:
         cache = caches[VERSION_CACHE]
         started = time.perf_counter()
         queries = QueryCounter()
+        user_id = None
         try:
             with connection.execute_wrapper(queries):
                 key = self.key(environ)
-            stored: CachedResponse | None = cache.get(key) if key else None
-        except Exception:  # a failing shared cache: the stack answers, as if nothing were kept
+                stored: CachedResponse | None = cache.get(key) if key else None
+                token = bearer_token(environ.get("HTTP_AUTHORIZATION", "")) if stored is not None else None
+                if token is not None:  # a signed-in caller: the answer is theirs only once the token is good
+                    auth_token, problem = check_token(token)
+                    if problem is None:
+                        user_id = auth_token.user_id
+                    else:
+                        stored = None
+        except Exception:  # a failing shared cache or database: the stack answers, as if nothing were kept
             logger.warning("The catalog cache failed in front of Django; the request goes to the stack", exc_info=True)
             key = stored = None
         if key is None:
             return self.application(environ, start_response)
         if stored is not None:
-            return self.replay(environ, stored, start_response, started=started, queries=queries.count)
+            return self.replay(environ, stored, start_response, started=started, queries=queries.count, user_id=user_id)
         sent: list = []
 
         def keep_headers(status: str, headers: list[tuple[str, str]], exc_info=None):
@@ -109,21 +124,32 @@ class CatalogCacheApp:
         if (
             environ.get("REQUEST_METHOD") != "GET"
             or not environ.get("PATH_INFO", "").startswith(PATH_PREFIX)
-            or "HTTP_AUTHORIZATION" in environ
             or settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", "")
         ):
             return None
+        caller = "anonymous"
+        if "HTTP_AUTHORIZATION" in environ:
+            # Renewing a token on use is a write: then every signed-in read goes to the stack.
+            if knox_settings.AUTO_REFRESH or bearer_token(environ["HTTP_AUTHORIZATION"]) is None:
+                return None
+            caller = "signed-in"
         try:
             version = catalog_version_recent()
         except DatabaseError:
             return None  # no cache without the version: the stack answers, or gives the database's 503
         environ[VERSION_ENVIRON_KEY] = version
-        identity = "\n".join([f"wsgi:{version}", *(environ.get(part, "") for part in KEY_PARTS)])
+        identity = "\n".join([f"wsgi:{version}", caller, *(environ.get(part, "") for part in KEY_PARTS)])
         return "wsgi-response:" + hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
     @staticmethod
     def replay(
-        environ: dict, stored: CachedResponse, start_response: StartResponse, *, started: float, queries: int
+        environ: dict,
+        stored: CachedResponse,
+        start_response: StartResponse,
+        *,
+        started: float,
+        queries: int,
+        user_id: int | None = None,
     ) -> list[bytes]:
         request_id = accepted_request_id(environ.get("HTTP_X_REQUEST_ID"))
         header = environ.get("HTTP_IF_NONE_MATCH", "")
@@ -147,7 +173,7 @@ class CatalogCacheApp:
         request_logger.info(
             "request_finished",
             request_id=request_id,
-            user_id=None,
+            user_id=user_id,
             method="GET",
             path=environ.get("PATH_INFO", ""),
             status=status,

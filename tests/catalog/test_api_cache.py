@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,6 +12,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.http import HttpResponseBase
 from django.test import RequestFactory
+from django.utils import timezone
 
 from catalog.api.front_cache import CatalogCacheApp
 from catalog.models import CatalogVersion, Exercise
@@ -266,6 +268,113 @@ def test_a_bad_token_is_refused_even_when_the_answer_is_kept():
     response = wsgi_get(LIST, HTTP_AUTHORIZATION="Bearer not-a-token")
 
     assert (response.status, response.by_django) == (401, True)
+
+
+def authorization(user) -> str:
+    return bearer_client(user)._credentials["HTTP_AUTHORIZATION"]
+
+
+@pytest.mark.parametrize("path", [LIST, f"{LIST}pnf-hamstring-stretch/", "/api/v1/muscles/"])
+def test_a_signed_in_repeat_is_answered_in_front_of_django_after_one_query_for_the_token(
+    path, make_user, django_assert_num_queries
+):
+    header = authorization(make_user("reader@example.com"))
+    first = wsgi_get(path, HTTP_AUTHORIZATION=header)
+
+    with django_assert_num_queries(1) as captured:
+        again = wsgi_get(path, HTTP_AUTHORIZATION=header)
+
+    assert "token_key" in captured.captured_queries[0]["sql"]
+    assert (first.status, first.by_django) == (200, True)
+    assert (again.status, again.by_django) == (200, False)
+    assert again.content == first.content
+    assert without_request_id(again.headers) == without_request_id(first.headers)
+
+
+def test_a_signed_in_revalidation_is_answered_in_front_of_django(make_user):
+    header = authorization(make_user("reader@example.com"))
+    etag = wsgi_get(LIST, HTTP_AUTHORIZATION=header).headers["ETag"]
+
+    response = wsgi_get(LIST, HTTP_AUTHORIZATION=header, HTTP_IF_NONE_MATCH=etag)
+
+    assert (response.status, response.by_django, response.content) == (304, False, b"")
+
+
+def test_answers_to_signed_in_and_anonymous_callers_are_kept_apart(make_user):
+    header = authorization(make_user("reader@example.com"))
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+
+    anonymous = wsgi_get(LIST)
+    wsgi_get(LIST)
+    signed_in = wsgi_get(LIST, HTTP_AUTHORIZATION=authorization(make_user("other@example.com")))
+
+    assert (anonymous.status, anonymous.by_django) == (200, True)  # its first time, whatever a token read kept
+    assert (signed_in.status, signed_in.by_django) == (200, False)  # another good token: the signed-in copy
+
+
+def test_a_personal_plan_is_never_replayed_to_a_signed_in_caller(make_user):
+    plan = f"{LIST}leg-swings/plan/?goal=mobility_warm_up"
+    header = authorization(make_user("reader@example.com"))
+
+    answers = [wsgi_get(plan, HTTP_AUTHORIZATION=header) for _ in range(3)]
+
+    assert [(a.status, a.by_django) for a in answers] == [(200, True)] * 3
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(
+            lambda user: user.auth_token_set.update(expiry=timezone.now() - timedelta(seconds=1)), id="expired"
+        ),
+        pytest.param(lambda user: type(user).objects.filter(pk=user.pk).update(is_active=False), id="inactive"),
+        pytest.param(lambda user: user.auth_token_set.all().delete(), id="signed-out"),
+    ],
+)
+def test_a_token_refused_by_the_api_is_refused_even_when_the_signed_in_answer_is_kept(make_user, spoil):
+    reader = make_user("reader@example.com")
+    header = authorization(reader)
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+    assert wsgi_get(LIST, HTTP_AUTHORIZATION=header).by_django is False
+
+    spoil(reader)
+    response = wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+
+    assert (response.status, response.by_django) == (401, True)
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_an_expired_token_is_deleted_as_the_api_deletes_it(make_user):
+    reader = make_user("reader@example.com")
+    header = authorization(reader)
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+    reader.auth_token_set.update(expiry=timezone.now() - timedelta(seconds=1))
+
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+
+    assert not reader.auth_token_set.exists()
+
+
+@pytest.mark.parametrize("form", ["Bearer  {token}", "Bearer {token} extra", "Token {token}", "Bearer {token}\t"])
+def test_any_other_form_of_the_header_goes_to_django(make_user, form):
+    token = authorization(make_user("reader@example.com")).split()[1]
+    header = authorization(make_user("other@example.com"))
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+    wsgi_get(LIST, HTTP_AUTHORIZATION=header)
+
+    response = wsgi_get(LIST, HTTP_AUTHORIZATION=form.format(token=token))
+
+    assert response.by_django
+
+
+def test_with_tokens_renewed_on_use_signed_in_reads_go_to_django(make_user, settings):
+    settings.REST_KNOX = {**settings.REST_KNOX, "AUTO_REFRESH": True}
+    header = authorization(make_user("reader@example.com"))
+
+    answers = [wsgi_get(LIST, HTTP_AUTHORIZATION=header) for _ in range(2)]
+
+    assert [(a.status, a.by_django) for a in answers] == [(200, True)] * 2
 
 
 def test_a_session_cookie_goes_to_django():
