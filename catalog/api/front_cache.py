@@ -20,7 +20,7 @@ to the same origin. A request with a session cookie always goes to the stack. A
 request with a bearer token is answered here only from what the stack said to a
 signed-in request (its own keys: an answer given to a signed-in caller is never
 replayed to an anonymous one, nor the other way), and only once the token passes
-the API's own check (`stretchapi.api.authentication.check_token`, one indexed
+the API's own check (`stretchapi.api.authentication.signed_in_user_id`, one indexed
 query): a token it refuses — unknown, expired, of an inactive user — and any
 other form of the header go to the stack, which refuses them as it always does. A 304 carries the headers RFC 9110 §15.4.5 asks
 for (as Django's own 304s do); a replayed 200 carries every header the stack
@@ -44,7 +44,7 @@ from django.utils.http import parse_etags
 from catalog.selectors import VERSION_CACHE, catalog_version_recent
 from knox.settings import knox_settings
 
-from stretchapi.api.authentication import bearer_token, check_token
+from stretchapi.api.authentication import bearer_token, signed_in_user_id
 from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse
 from stretchapi.api.observability import REQUEST_ID_HEADER, QueryCounter, accepted_request_id
 
@@ -82,10 +82,8 @@ class CatalogCacheApp:
                 stored: CachedResponse | None = cache.get(key) if key else None
                 token = bearer_token(environ.get("HTTP_AUTHORIZATION", "")) if stored is not None else None
                 if token is not None:  # a signed-in caller: the answer is theirs only once the token is good
-                    auth_token, problem = check_token(token)
-                    if problem is None:
-                        user_id = auth_token.user_id
-                    else:
+                    user_id = signed_in_user_id(token)
+                    if user_id is None:
                         stored = None
         except Exception:  # a failing shared cache or database: the stack answers, as if nothing were kept
             logger.warning("The catalog cache failed in front of Django; the request goes to the stack", exc_info=True)
