@@ -149,7 +149,7 @@ def _compiled(subquery: Subquery, output_field) -> RawSQL:
     outer = Exercise.objects.all().query
     compiler = outer.get_compiler(connection=connection)
     sql, params = compiler.compile(subquery.resolve_expression(outer))
-    return RawSQL(sql, tuple(params), output_field=output_field)
+    return RawSQL(sql, tuple(params), output_field=output_field)  # noqa: S611 - the ORM's own SQL, with its parameters
 
 
 def _list_rows() -> dict[str, Subquery]:

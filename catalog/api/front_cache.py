@@ -21,11 +21,12 @@ request with a bearer token is answered here only from what the stack said to a
 signed-in request (its own keys: an answer given to a signed-in caller is never
 replayed to an anonymous one, nor the other way), and only once the token passes
 the API's own check (`stretchapi.api.authentication.signed_in_user_id`, one indexed
-query): a token it refuses — unknown, expired, of an inactive user — and any
-other form of the header go to the stack, which refuses them as it always does. A 304 carries the headers RFC 9110 §15.4.5 asks
-for (as Django's own 304s do); a replayed 200 carries every header the stack
-gave it, but the ones particular to one answer: each replay has its own `X-Request-ID`
-(the caller's, when acceptable) and its own request line in the log, as the stack's answers do.
+query): a token it refuses — unknown, expired, of an inactive user — and any other form of
+the header go to the stack, which refuses them as it always does. A 304 carries the headers
+RFC 9110 §15.4.5 asks for (as Django's own 304s do); a replayed 200 carries every header the
+stack gave it, but the ones particular to one answer: each replay has its own `X-Request-ID`
+(the caller's, when acceptable) and its own request line in the log, as the stack's answers
+do.
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.utils.http import parse_etags
-
-from catalog.selectors import VERSION_CACHE, catalog_version_recent
 from knox.settings import knox_settings
 
+from catalog.selectors import VERSION_CACHE, catalog_version_recent
 from stretchapi.api.authentication import bearer_token, signed_in_user_id
 from stretchapi.api.conditional import RESPONSE_CACHE_SECONDS, CachedResponse
 from stretchapi.api.observability import REQUEST_ID_HEADER, QueryCounter, accepted_request_id

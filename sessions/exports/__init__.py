@@ -1,7 +1,8 @@
 """Analytics exports: sessions, holds, stop events and measurements as CSV, NDJSON or FHIR R4.
 
-- `datasets`: the columns (the versioned dictionary); `dictionary`: that dictionary as people read it; `queries`: the rows (`rows`) and the COPY SQL
-  (`copy_sql` for CSV, `json_copy_sql` for JSON lines);
+- `datasets`: the columns (the versioned dictionary); `dictionary`: that dictionary as people
+  read it; `queries`: the rows (`rows`) and the COPY SQL (`copy_sql` for CSV, `json_copy_sql`
+  for JSON lines);
 - `pseudonyms`: the keyed hash that stands for people in analysts' exports;
 - `streams`: the formats, as chunked byte streams (COPY on PostgreSQL, the Python iterator elsewhere),
   or written to a file (`write`);

@@ -31,7 +31,7 @@ from knox.signals import token_expired
 from rest_framework import exceptions
 
 # `Bearer <token>` exactly as the token endpoint hands it out: hex digits, nothing around them.
-BEARER_HEADER = re.compile(r"Bearer ([0-9a-f]{%d,512})" % CONSTANTS.TOKEN_KEY_LENGTH, re.IGNORECASE)
+BEARER_HEADER = re.compile(rf"Bearer ([0-9a-f]{{{CONSTANTS.TOKEN_KEY_LENGTH},512}})", re.IGNORECASE)
 
 
 class TokenProblem(enum.Enum):
