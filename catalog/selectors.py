@@ -201,8 +201,21 @@ def exercise_detail_rows() -> QuerySet[Exercise]:
     return _template("detail", _build_detail_rows)
 
 
+# What a list item shows of the exercise row itself (`documents.exercise_list_item`): a page of the
+# list reads no more, the whole-exercise snapshot (`content`) least of all.
+LIST_ITEM_FIELDS = (
+    "slug", "name", "summary", "difficulty", "position", "technique", "assistance", "laterality",
+    "body_region__slug", "target_intensity_min", "target_intensity_max",
+)  # fmt: skip
+
+
 def _build_list_rows() -> QuerySet[Exercise]:
-    return Exercise.objects.filter(retired_at__isnull=True).select_related("body_region").annotate(**_list_rows())
+    return (
+        Exercise.objects.filter(retired_at__isnull=True)
+        .select_related("body_region")
+        .only(*LIST_ITEM_FIELDS)
+        .annotate(**_list_rows())
+    )
 
 
 def _build_detail_rows() -> QuerySet[Exercise]:
@@ -239,9 +252,10 @@ def _build_detail_rows() -> QuerySet[Exercise]:
             exercise=F("to_exercise__slug"), name=F("to_exercise__name"), relation=F("relation"),
         ),
     )  # fmt: skip
-    return with_disclaimer(Exercise.objects.select_related("body_region", "pnf")).annotate(
-        **rows, **text_rows, **vocabulary_rows
-    )
+    # `content`, the whole exercise as last written for its history, is no part of the detail.
+    return with_disclaimer(
+        Exercise.objects.select_related("body_region", "pnf").defer("content", "source_hash")
+    ).annotate(**rows, **text_rows, **vocabulary_rows)
 
 
 def catalog_disclaimer() -> str:
