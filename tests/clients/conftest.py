@@ -95,19 +95,39 @@ RANDOM_VALUES = re.compile(
 )
 
 
-KEPT = ("args", "returncode", "stdout", "stderr")  # of the compiler's run, for the runs that reuse its build
+# A module the compiler must refuse: a string where the schema says integer (line 3), an unknown field
+# (line 5), a missing one (line 6). Compiled alone, as the build's last step, then removed.
+REFUSED = (
+    'import type { SessionUpload } from "../src/types.js";\n'
+    'export const a: SessionUpload = { id: "x", started_at: "2026-01-01T00:00:00Z", goal: "general_flexibility",\n'
+    '  holds: [{ exercise: "leg-swings", side: "both", held_seconds: "30", intensity: 5 }] };\n'
+    'export const b: SessionUpload = { id: "x", started_at: "2026-01-01T00:00:00Z", goal: "general_flexibility",\n'
+    "  mood: 3 };\n"
+    'export const c: SessionUpload = { id: "x", goal: "general_flexibility" };\n'
+)
+KEPT = ("args", "returncode", "stdout", "stderr")  # of each compiler run, for the runs that reuse the build
 
 
 @dataclass(frozen=True)
 class TypeScriptBuild:
     root: Path
     types: str  # the generated schema module
-    tsc: subprocess.CompletedProcess
+    tsc: subprocess.CompletedProcess  # the build: flow, sample and corpus under the project's strict settings
+    refused: subprocess.CompletedProcess  # REFUSED, compiled alone
 
 
-def typescript_lock():
-    """Held while a run builds the TypeScript client or writes a module of its own into generated/."""
-    return build_lock(TYPESCRIPT / "generated")
+def _compile_refused() -> subprocess.CompletedProcess:
+    refused = TYPESCRIPT / "generated" / "refused.ts"
+    refused.write_text(REFUSED)
+    try:
+        return run(
+            [str(TYPESCRIPT / "node_modules" / ".bin" / "tsc"), "--noEmit", "--strict", "--module", "NodeNext",
+             "--moduleResolution", "NodeNext", "--target", "ES2022", "--skipLibCheck", "--types", "node",
+             str(refused)],
+            TYPESCRIPT, check=False,
+        )  # fmt: skip
+    finally:
+        refused.unlink()
 
 
 @pytest.fixture(scope="session")
@@ -117,27 +137,33 @@ def typescript_build() -> TypeScriptBuild:
     sources = sorted((TYPESCRIPT / "src").rglob("*.ts"))
     key = key_of(
         SCHEMA.read_bytes(), lock, (TYPESCRIPT / "package.json").read_bytes(),
-        (TYPESCRIPT / "tsconfig.json").read_bytes(), RANDOM_VALUES.sub("", corpus),
+        (TYPESCRIPT / "tsconfig.json").read_bytes(), RANDOM_VALUES.sub("", corpus), REFUSED,
         *(f"{path.relative_to(TYPESCRIPT)}\n{path.read_text()}" for path in sources),
     )  # fmt: skip
     built = TYPESCRIPT / "build" / ".tests-build.json"
-    with typescript_lock():
+    with build_lock(TYPESCRIPT / "generated"):
         stamp = TYPESCRIPT / "node_modules" / ".installed-lock"
         if not stamp.exists() or stamp.read_text() != hashlib.sha256(lock).hexdigest():
             run([NPM, "ci", "--no-audit", "--no-fund"], TYPESCRIPT)
             stamp.write_text(hashlib.sha256(lock).hexdigest())
         kept = json.loads(built.read_text()) if built.exists() else {}
         if kept.get("key") == key and (TYPESCRIPT / "generated" / "corpus.ts").exists():
-            tsc = subprocess.CompletedProcess(kept["args"], kept["returncode"], kept["stdout"], kept["stderr"])
+            tsc, refused = (
+                subprocess.CompletedProcess(*(kept[name][field] for field in KEPT)) for name in ("tsc", "refused")
+            )
         else:
             shutil.rmtree(TYPESCRIPT / "build", ignore_errors=True)
             run([NPM, "run", "--silent", "generate"], TYPESCRIPT)
             (TYPESCRIPT / "generated" / "corpus.ts").write_text(corpus)
             tsc = run([NPM, "run", "--silent", "build"], TYPESCRIPT, check=False)
+            refused = _compile_refused()
             if tsc.returncode == 0:
-                built.write_text(json.dumps({"key": key, **{name: getattr(tsc, name) for name in KEPT}}))
+                runs = {"tsc": tsc, "refused": refused}
+                built.write_text(
+                    json.dumps({"key": key, **{n: {f: getattr(r, f) for f in KEPT} for n, r in runs.items()}})
+                )
         types = (TYPESCRIPT / "generated" / "schema.ts").read_text()
-    return TypeScriptBuild(TYPESCRIPT, types, tsc)
+    return TypeScriptBuild(TYPESCRIPT, types, tsc, refused)
 
 
 @pytest.fixture(scope="session")
