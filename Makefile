@@ -23,8 +23,12 @@ install: $(STAMP)
 run: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_SETTINGS_MODULE=stretchapi.settings.local scripts/start.sh
 
-## The whole suite on SQLite, then on a throwaway PostgreSQL server.
-test: test-sqlite test-postgres
+## The whole suite on SQLite and on a throwaway PostgreSQL server, both at once (each mostly keeps one core
+## busy): each suite's output is printed whole when it ends, and this fails when either fails. The generated
+## clients are built once for both (tests/clients/conftest.py); screenshots and reports go to
+## test-artifacts/sqlite/ and test-artifacts/postgresql/.
+test: install
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -108,12 +108,14 @@ def chromium_page() -> Iterator[Page]:
 
 @pytest.fixture
 def screenshot(request) -> Callable[[Page, str], Path]:
-    """Save a full-page PNG as test-artifacts/<test module>-<step>.png (trainer_panel-01-login.png)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Save a full-page PNG as test-artifacts/<database>/<test module>-<step>.png
+    (test-artifacts/sqlite/trainer_panel-01-login.png): `make test` runs both databases at once."""
+    folder = ARTIFACTS / connection.vendor
+    folder.mkdir(parents=True, exist_ok=True)
     prefix = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
 
     def take(page: Page, step: str) -> Path:
-        path = ARTIFACTS / f"{prefix}-{step}.png"
+        path = folder / f"{prefix}-{step}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -1,7 +1,7 @@
 """The trainer's panel read at a glance, in Debian's Chromium: who needs the trainer now (and
 acknowledging from there), a client's charts and frozen program, a session's paired sides; no link
 that leads to a 403 or 404; no sideways scrolling at phone width. Screenshots of each page at
-1366 px and 390 px go to test-artifacts/ (trainer_home-<page>-<width>.png)."""
+1366 px and 390 px go to test-artifacts/<database>/ (trainer_home-<page>-<width>.png)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The trainer's panel in a real browser: sign in, acknowledge an alert, see nothing of
-another trainer's client. Screenshots of every step go to test-artifacts/."""
+another trainer's client. Screenshots of every step go to test-artifacts/<database>/."""
 
 from __future__ import annotations
 

@@ -3,15 +3,16 @@ the flow, anonymous operations on the plain `Client`, and the flow against a liv
 
 from __future__ import annotations
 
-from .conftest import BIN, PYTHON, run
+from .conftest import BIN, PYTHON, python_client_lock, run
 
 
 def _mypy(python_client, *files, check: bool = True):
-    return run(
-        [str(BIN / "mypy"), "--strict", "--no-error-summary", "--cache-dir", str(python_client / ".mypy_cache"),
-         *map(str, files)],
-        PYTHON, env={"MYPYPATH": str(python_client)}, check=check,
-    )  # fmt: skip
+    with python_client_lock():  # its cache beside the package is shared with a concurrent run
+        return run(
+            [str(BIN / "mypy"), "--strict", "--no-error-summary", "--cache-dir", str(python_client / ".mypy_cache"),
+             *map(str, files)],
+            PYTHON, env={"MYPYPATH": str(python_client)}, check=check,
+        )  # fmt: skip
 
 
 def test_the_flow_passes_mypy_strict_calling_anonymous_operations_with_the_plain_client(python_client):

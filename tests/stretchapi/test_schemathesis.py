@@ -21,7 +21,7 @@ cost known. For a deeper local run:
         SCHEMATHESIS_STATEFUL_SCENARIOS=200 .venv/bin/pytest tests/stretchapi/test_schemathesis.py
 
 Each run writes what it sent and what came back to
-test-artifacts/schemathesis.txt, and its totals to the terminal summary.
+test-artifacts/<database>/schemathesis.txt, and its totals to the terminal summary.
 """
 
 from __future__ import annotations
