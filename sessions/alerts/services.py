@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from stretchapi.bulk import bulk_insert
+
 from ..models import Alert, Hold, StopEvent, StretchSession, User
 from ..notifications.services import alerts_acknowledged_notify
 from ..rules import safety
@@ -29,7 +31,7 @@ def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: lis
         for hold in holds
         for kind in safety.hold_alert_kinds(hold)
     ]
-    return Alert.objects.bulk_create(alerts)
+    return bulk_insert(Alert, alerts)
 
 
 @transaction.atomic

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from catalog.models import Exercise, StopSign
+from catalog.models import Exercise
+from stretchapi.bulk import bulk_insert
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 
@@ -26,7 +27,8 @@ from ..models import Hold, Measurement, StopEvent, StretchSession, User
 from ..notifications.services import alerts_raised_notify, session_stored_notify
 from ..rules import records, safety
 from ..rules.records import Problems
-from .selectors import session_latest_moment, session_with_rows, without_exercise_json
+from .references import exercises_by_slug, stop_signs_by_slug
+from .selectors import session_latest_moment, session_with_rows
 
 
 def _refuse(problems: Problems) -> None:
@@ -37,20 +39,6 @@ def _refuse(problems: Problems) -> None:
 def _refuse_live(problems: Problems) -> None:
     """As `_refuse`, for one row logged live: its fields are named without a prefix."""
     _refuse({path.lstrip("."): pair for path, pair in problems.items()})
-
-
-def _exercises_by_slug(slugs: set[str]) -> dict[str, Exercise]:
-    """The exercises named by an upload, with their doses: judging a hundred holds then costs no query."""
-    if not slugs:
-        return {}
-    exercises = without_exercise_json(
-        Exercise.objects.filter(slug__in=slugs).select_related("pnf").prefetch_related("doses")
-    )
-    return {e.slug: e for e in exercises}
-
-
-def _stop_signs_by_slug(slugs: set[str]) -> dict[str, StopSign]:
-    return {s.slug: s for s in StopSign.objects.filter(slug__in=slugs)} if slugs else {}
 
 
 def _assisting_trainer(trainer_id: int | None) -> User | None:
@@ -73,8 +61,8 @@ def upload_check(*, data: dict[str, Any]) -> dict[str, Any]:
         problems,
         data,
         trainer=trainer,
-        exercises=_exercises_by_slug({h["exercise"] for h in data["holds"]}),
-        signs=_stop_signs_by_slug({e["kind"] for e in data["stop_events"]}),
+        exercises=exercises_by_slug({h["exercise"] for h in data["holds"]}),
+        signs=stop_signs_by_slug({e["kind"] for e in data["stop_events"]}),
         now=timezone.now(),
     )
     _refuse(problems)
@@ -93,15 +81,14 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     nothing of it. Concurrent retries race on the primary key: exactly one
     insert wins and the others become retries.
 
-    The session id decides before the rows' client-chosen ids do: a retry whose
-    twin committed between our first look and our insert finds the twin's holds
-    already stored, and that is a retry too, not a `RecordConflict` — so the
-    session is looked up again whenever the insert fails, for either reason.
+    A new id is the common case, so nothing is read before the insert: the
+    insert itself finds a stored session (its primary key, or the rows' ids
+    already taken), and only then is the session looked up. The session id
+    decides before the rows' client-chosen ids do: a retry finds its holds
+    already stored, and that is a retry, not a `RecordConflict` — so the
+    session is looked up whenever the insert fails, for either reason.
     """
     data = upload_check(data=data)
-    existing = StretchSession.objects.filter(pk=data["id"]).first()
-    if existing is not None:
-        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
     try:
         with transaction.atomic():
             _refuse_taken_child_ids(data)
@@ -156,10 +143,10 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
     ]
     measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
     _flags_store(session, safety.session_flags(holds=holds, stop_events=stop_events))  # known before any write
-    session.save(force_insert=True)
-    Hold.objects.bulk_create(holds)
-    StopEvent.objects.bulk_create(stop_events)
-    Measurement.objects.bulk_create(measurements)
+    bulk_insert(StretchSession, [session])
+    bulk_insert(Hold, holds)
+    bulk_insert(StopEvent, stop_events)
+    bulk_insert(Measurement, measurements)
     alerts = alerts_raise(session, holds=holds, stop_events=stop_events)
     session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
     return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
@@ -224,7 +211,7 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     problems: Problems = {}
     now = timezone.now()
     window = records.session_window(session.started_at, session.ended_at, now)
-    records.check_hold(problems, "", data, _exercises_by_slug({data["exercise"]}), window, now)
+    records.check_hold(problems, "", data, exercises_by_slug({data["exercise"]}), window, now)
     stopped = session.stop_events.filter(action=StopAction.STOPPED_SESSION).aggregate(at=Min("occurred_at"))["at"]
     records.check_live_hold_after_stop(problems, data, stopped)
     _refuse_live(problems)
@@ -252,7 +239,7 @@ def stop_event_append(*, session: StretchSession, data: dict[str, Any]) -> tuple
     problems: Problems = {}
     now = timezone.now()
     window = records.session_window(session.started_at, session.ended_at, now)
-    records.check_stop_event(problems, "", data, _stop_signs_by_slug({data["kind"]}), window, now)
+    records.check_stop_event(problems, "", data, stop_signs_by_slug({data["kind"]}), window, now)
     hold_id = data.pop("hold", None)
     data["hold"] = None
     if hold_id is not None:
