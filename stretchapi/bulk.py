@@ -1,4 +1,4 @@
-"""Insert many new rows of one model in one statement, with little Python work per value.
+"""Build and insert many new rows of one model, with little Python work per row and per value.
 
 `QuerySet.bulk_create` prepares every value of every row through its field
 (`get_db_prep_save`) and hands psycopg one array per column to adapt, value by
@@ -8,7 +8,11 @@ document instead (written by orjson, in C) and lets the server read it into
 the table's row type (`jsonb_populate_recordset`): one parameter, one
 statement, the same rows. Elsewhere (SQLite) it is `bulk_create`.
 
-It is for plain new rows only: no signals (as `bulk_create`), no multi-table
+`Builder` makes the new instances themselves by Django's positional path,
+which skips the keyword path's per-field lookups and related-object checks
+(a third of the cost; a 40-hold upload builds 40 holds).
+
+Both are for plain new rows only: no signals (as `bulk_create`), no multi-table
 inheritance, values the JSON document carries as the database reads them
 (text, numbers, booleans, UUIDs, timezone-aware times, decimals, JSON). The
 defaults and `auto_now` times are set as `bulk_create` sets them; an
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 from django.db import connections, models, router
@@ -65,3 +69,35 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     for obj in objs:
         obj._state.adding, obj._state.db = False, using
     return objs
+
+
+class Builder(Generic[M]):
+    """New, unsaved instances of `model` from keyword values, as `model(**values)` makes them.
+
+    A relation is given by its object (`session=...`, cached on the instance as
+    the keyword path caches it) or its key (`session_id=...`); a field left out
+    takes its default; a name that is no field is a `TypeError`, as it is for
+    `model(**values)`.
+    """
+
+    def __init__(self, model: type[M]):
+        self.model = model
+        fields = model._meta.concrete_fields
+        self.columns = [(f.attname, f.get_default) for f in fields]
+        self.relations = [(f.name, f.attname, f.target_field.attname, f) for f in fields if f.is_relation]
+        self.accepted = frozenset(f.attname for f in fields) | {f.name for f in fields if f.is_relation}
+
+    def __call__(self, **values: Any) -> M:
+        if not self.accepted.issuperset(values):
+            unknown = ", ".join(sorted(values.keys() - self.accepted))
+            raise TypeError(f"{self.model.__name__}() got unexpected keyword arguments: {unknown}")
+        related = []
+        for name, attname, target, field in self.relations:
+            if name in values:
+                obj = values.pop(name)
+                values[attname] = None if obj is None else getattr(obj, target)
+                related.append((field, obj))
+        instance = self.model(*[values[name] if name in values else default() for name, default in self.columns])
+        for field, obj in related:
+            field.set_cached_value(instance, obj)
+        return instance

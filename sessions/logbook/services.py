@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from catalog.models import Exercise
-from stretchapi.bulk import bulk_insert
+from catalog.models import Dose, Exercise
+from stretchapi.bulk import Builder, bulk_insert
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 
@@ -136,7 +136,8 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         content_hash=content_hash,
         updated_at=now,
     )
-    holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
+    doses: dict[int, Dose | None] = {}
+    holds = [_hold_build(session, position, hold, doses) for position, hold in enumerate(data.get("holds", []), 1)]
     stop_events = [
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
@@ -152,16 +153,22 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
     return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
 
 
-def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) -> Hold:
+_new_hold = Builder(Hold)
+
+
+def _hold_build(session: StretchSession, position: int, data: dict[str, Any], doses: dict[int, Dose | None]) -> Hold:
     """A hold with its safety flags, judged by the rules against its exercise and the session's goal.
 
     `data["exercise"]` must carry its doses (prefetched) so that judging a
-    hundred holds costs no query.
+    hundred holds costs no query; `doses` keeps the goal's dose of each
+    exercise met so far, for the next holds of the same session.
     """
     exercise: Exercise = data["exercise"]
-    dose = safety.dose_for(exercise, session.goal)
+    if exercise.pk not in doses:
+        doses[exercise.pk] = safety.dose_for(exercise, session.goal)
+    dose = doses[exercise.pk]
     fields = {k: v for k, v in data.items() if k != "id" or v is not None}
-    hold = Hold(session=session, position=position, **fields)
+    hold = _new_hold(session=session, position=position, **fields)
     phases = safety.pnf_phases_outside(exercise, {name: getattr(hold, name) for name, _, _ in safety.PNF_PHASES})
     hold.above_target = safety.hold_above_target(exercise=exercise, dose=dose, intensity=hold.intensity)
     hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds, pnf_outside=phases)
@@ -224,7 +231,7 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     if last["count"] >= MAX_HOLDS_PER_SESSION:
         raise errors.HoldLimitReached
     position = (last["last"] or 0) + 1
-    hold = _hold_build(session, position, data)
+    hold = _hold_build(session, position, data, {})
     hold.save(force_insert=True)
     alerts_raised_notify(session=session, alerts=alerts_raise(session, holds=[hold], stop_events=[]))
     _session_flags_refresh(session)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from catalog.models import Exercise
 from sessions.models import Alert, Hold, Measurement, StretchSession
-from stretchapi.bulk import bulk_insert
+from stretchapi.bulk import Builder, bulk_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,20 @@ def test_postgresql_sends_one_statement(client_user, django_assert_num_queries):
         bulk_insert(StretchSession, [row])
 
     assert "jsonb_populate_recordset" in captured.captured_queries[0]["sql"]
+
+
+def test_a_built_instance_is_the_one_the_keyword_path_builds(client_user):
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    row = session(client_user)
+    values = {"position": 3, "side": "left", "held_seconds": 30, "intensity": 7, "pain": None, "started_at": STARTED}
+    build = Builder(Hold)
+
+    ours, theirs = build(session=row, exercise=exercise, **values), Hold(session=row, exercise=exercise, **values)
+
+    columns = [f.attname for f in Hold._meta.concrete_fields if f.attname != "id"]
+    assert [getattr(ours, c) for c in columns] == [getattr(theirs, c) for c in columns]
+    assert isinstance(ours.id, uuid.UUID) and ours.id != theirs.id  # each takes its own default
+    assert ours.session is row and ours.exercise is exercise and ours._state.adding
+    assert build(session_id=row.pk, exercise=None, position=1).exercise_id is None
+    with pytest.raises(TypeError, match="held_secs"):
+        build(session=row, held_secs=30)
