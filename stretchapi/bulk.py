@@ -37,14 +37,16 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} has no JSON form for bulk_insert")
 
 
-def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
-    """Insert `objs` (new instances of `model`) in one statement; returns them, saved, as `bulk_create` does."""
+def bulk_insert(model: type[M], objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
+    """Insert `objs` (new instances of `model`) in one statement; returns them, saved, as `bulk_create` does.
+    `ignore_conflicts`: a row whose key or unique fields are taken is left out, as `bulk_create` leaves it
+    (and, as there, no auto-incremented key comes back)."""
     if not objs:
         return objs
     using = router.db_for_write(model)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return model.objects.using(using).bulk_create(objs)
+        return model.objects.using(using).bulk_create(objs, ignore_conflicts=ignore_conflicts)
     meta = model._meta
     auto_pk = meta.pk if isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField) else None
     fields = [f for f in meta.concrete_fields if f is not auto_pk]
@@ -59,8 +61,10 @@ def bulk_insert(model: type[M], objs: Sequence[M]) -> Sequence[M]:
     quote = connection.ops.quote_name
     table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"  # noqa: S608
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
-        if auto_pk is None:
+        if auto_pk is None or ignore_conflicts:
             cursor.execute(sql, [document.decode()])
         else:
             cursor.execute(f"{sql} RETURNING {quote(auto_pk.column)}", [document.decode()])

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from sessions import errors
 from sessions.models import IdempotencyRecord, User
 from stretchapi.api import renderers
+from stretchapi.bulk import bulk_insert
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -117,20 +118,16 @@ def idempotency_record_save(
     `expired` is the key's expired record, found by the caller: it makes room first."""
     if expired is not None:
         IdempotencyRecord.objects.filter(pk=expired.pk, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
-    IdempotencyRecord.objects.bulk_create(
-        [
-            IdempotencyRecord(
-                user=user,
-                key=key,
-                method=method,
-                path=path,
-                request_hash=request_hash,
-                status_code=status_code,
-                response_body=body,
-            )
-        ],
-        ignore_conflicts=True,
+    record = IdempotencyRecord(
+        user=user,
+        key=key,
+        method=method,
+        path=path,
+        request_hash=request_hash,
+        status_code=status_code,
+        response_body=body,
     )
+    bulk_insert(IdempotencyRecord, [record], ignore_conflicts=True)
 
 
 def idempotency_records_purge() -> int:

@@ -43,7 +43,7 @@ def _text(field: StrictCharField) -> Callable[[str], str]:
         # DRF trims, refuses blank (unless allowed), NUL and surrogate characters: leave all that to it.
         if value != value.strip() or "\x00" in value or (not value and not field.allow_blank):
             raise Refused
-        if any("\ud800" <= c <= "\udfff" for c in value):
+        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):  # ASCII has no surrogate
             raise Refused
         return value
 

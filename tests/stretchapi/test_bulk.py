@@ -133,3 +133,17 @@ def test_a_built_instance_is_the_one_the_keyword_path_builds(client_user):
     assert build(session_id=row.pk, exercise=None, position=1).exercise_id is None
     with pytest.raises(TypeError, match="held_secs"):
         build(session=row, held_secs=30)
+
+
+def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
+    from sessions.models import IdempotencyRecord
+
+    def record(body):
+        return IdempotencyRecord(
+            user=client_user, key="k", method="POST", path="/p", request_hash="h", status_code=201, response_body=body
+        )
+
+    bulk_insert(IdempotencyRecord, [record({"first": ["é", 1.5, None]})], ignore_conflicts=True)
+    bulk_insert(IdempotencyRecord, [record({"second": True})], ignore_conflicts=True)
+
+    assert list(IdempotencyRecord.objects.values_list("response_body", flat=True)) == [{"first": ["é", 1.5, None]}]
