@@ -11,7 +11,8 @@ Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
                  `values` (every threshold, with its source).
 - `access.py`    who may see what: roles, the consented-clients query, the access log.
 - `accounts/`    sign-up and device tokens (services).
-- `logbook/`     upload, live appends, edits, deletion (services); session reads (selectors).
+- `logbook/`     upload, live appends, edits, deletion (services); session reads (selectors); the
+                 catalog rows uploads refer to, per catalog version (references).
 - `alerts/`      raising and acknowledging alerts (services); the trainer's feed, per reason
                  or grouped per session (selectors).
 - `trainers/`    invitations and consent (services); a trainer's clients (selectors).

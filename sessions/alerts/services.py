@@ -5,21 +5,25 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from stretchapi.bulk import Builder, bulk_insert
+
 from ..models import Alert, Hold, StopEvent, StretchSession, User
 from ..notifications.services import alerts_acknowledged_notify
 from ..rules import safety
+
+_new_alert = Builder(Alert)
 
 
 def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> list[Alert]:
     """The safety alerts of newly stored rows, as the rules call for them, in the caller's transaction
     (one insert); the caller tells the trainers (`sessions.notifications.services`)."""
     alerts = [
-        Alert(client=session.owner, session=session, kind=kind, stop_event=event, occurred_at=event.occurred_at)
+        _new_alert(client=session.owner, session=session, kind=kind, stop_event=event, occurred_at=event.occurred_at)
         for event in stop_events
         for kind in safety.stop_event_alert_kinds(event)
     ]
     alerts += [
-        Alert(
+        _new_alert(
             client=session.owner,
             session=session,
             kind=kind,
@@ -29,7 +33,7 @@ def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: lis
         for hold in holds
         for kind in safety.hold_alert_kinds(hold)
     ]
-    return Alert.objects.bulk_create(alerts)
+    return bulk_insert(Alert, alerts)
 
 
 @transaction.atomic

@@ -15,14 +15,16 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import orjson
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from sessions import errors
 from sessions.models import IdempotencyRecord, User
+from stretchapi.api import renderers
+from stretchapi.bulk import bulk_insert
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -30,8 +32,13 @@ IDEMPOTENCY_RETENTION = timedelta(hours=48)  # promised: at least 24 h
 
 
 def _canonical_body(request) -> str:
-    """The parsed body as canonical JSON: the same content gives the same text, whatever its key order or spacing."""
-    return json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    """The parsed body as canonical JSON: the same content gives the same text, whatever its key order or spacing.
+    Written once per request: an upload's fingerprint and its key's fingerprint both read it."""
+    canonical = getattr(request, "_canonical_body", None)
+    if canonical is None:
+        canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+        request._canonical_body = canonical
+    return canonical
 
 
 def body_fingerprint(request) -> str:
@@ -45,7 +52,13 @@ def request_fingerprint(request) -> str:
 
 
 def idempotent(handler):
-    """Decorate a POST handler of an authenticated view."""
+    """Decorate a POST handler of an authenticated view.
+
+    The handler and the record of its answer share one transaction: an answer
+    is kept exactly when what it reports was stored, and its insert is one
+    more statement of the handler's transaction rather than a transaction of
+    its own.
+    """
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -57,53 +70,64 @@ def idempotent(handler):
                 {HEADER: [serializers.ErrorDetail(f"Must be 1–{MAX_KEY_LENGTH} characters.", code="invalid")]}
             )
         fingerprint = request_fingerprint(request)
-        record = idempotency_record_find(user=request.user, key=key)
-        if record is not None:
+        record = _record_of_key(user=request.user, key=key)
+        if record is not None and not _expired(record):
             if record.request_hash != fingerprint:
                 raise errors.IdempotencyKeyReused
             return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
-        response = handler(view, request, *args, **kwargs)
-        if 200 <= response.status_code < 300:
-            idempotency_record_save(
-                user=request.user,
-                key=key,
-                method=request.method,
-                path=request.path,
-                request_hash=fingerprint,
-                status_code=response.status_code,
-                # As the client received it, so that a replay is byte-for-byte the same JSON.
-                body=json.loads(JSONRenderer().render(response.data)),
-            )
+        with transaction.atomic():
+            response = handler(view, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                idempotency_record_save(
+                    user=request.user,
+                    key=key,
+                    method=request.method,
+                    path=request.path,
+                    request_hash=fingerprint,
+                    status_code=response.status_code,
+                    # As the client receives it, so that a replay is byte-for-byte the same JSON.
+                    body=orjson.loads(renderers.dumps(response.data)),
+                    expired=record,
+                )
         return response
 
     return wrapper
 
 
-def idempotency_record_find(*, user: User, key: str) -> IdempotencyRecord | None:
-    cutoff = timezone.now() - IDEMPOTENCY_RETENTION
-    return IdempotencyRecord.objects.filter(user=user, key=key, created_at__gte=cutoff).first()
+def _expired(record: IdempotencyRecord) -> bool:
+    return record.created_at < timezone.now() - IDEMPOTENCY_RETENTION
+
+
+def _record_of_key(*, user: User, key: str) -> IdempotencyRecord | None:
+    """The record of `key`, kept or expired (one row at most: the key is unique per user)."""
+    return IdempotencyRecord.objects.filter(user=user, key=key).first()
 
 
 def idempotency_record_save(
-    *, user: User, key: str, method: str, path: str, request_hash: str, status_code: int, body: Any
+    *,
+    user: User,
+    key: str,
+    method: str,
+    path: str,
+    request_hash: str,
+    status_code: int,
+    body: Any,
+    expired: IdempotencyRecord | None = None,
 ) -> None:
-    """Keep the first response to a keyed request; a concurrent twin that saved first wins."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.filter(
-                user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION
-            ).delete()
-            IdempotencyRecord.objects.create(
-                user=user,
-                key=key,
-                method=method,
-                path=path,
-                request_hash=request_hash,
-                status_code=status_code,
-                response_body=body,
-            )
-    except IntegrityError:
-        pass
+    """Keep the first response to a keyed request (one insert); a concurrent twin that saved first wins.
+    `expired` is the key's expired record, found by the caller: it makes room first."""
+    if expired is not None:
+        IdempotencyRecord.objects.filter(pk=expired.pk, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
+    record = IdempotencyRecord(
+        user=user,
+        key=key,
+        method=method,
+        path=path,
+        request_hash=request_hash,
+        status_code=status_code,
+        response_body=body,
+    )
+    bulk_insert(IdempotencyRecord, [record], ignore_conflicts=True)
 
 
 def idempotency_records_purge() -> int:

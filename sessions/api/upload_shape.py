@@ -13,8 +13,10 @@ None and the view runs the serializer, which answers exactly as before (the
 same problems, field paths and codes), because it is the one that answers.
 What the fast path accepts, the serializer accepts too, with the same
 validated data, key for key: `tests/sessions/test_upload_shape.py` holds the
-two to that over the upload corpus and hypothesis-generated bodies. Stop
-events and measurements (a few per upload) go through their own serializers.
+two to that over the upload corpus and hypothesis-generated bodies. Decimals
+go through DRF's own field, and a serializer's own `validate` (the
+measurement's kind, unit and range together) runs as DRF runs it; stop events
+(rare) go through their serializer.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from rest_framework.fields import empty
 from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictUUIDField
 from stretchapi.inputs import InputError, parse_moment
 
-from .serializers.fields import AwareDateTimeField
+from .serializers.fields import AwareDateTimeField, StrictDecimalField
 from .serializers.logbook import SessionUploadSerializer
 
 
@@ -43,7 +45,7 @@ def _text(field: StrictCharField) -> Callable[[str], str]:
         # DRF trims, refuses blank (unless allowed), NUL and surrogate characters: leave all that to it.
         if value != value.strip() or "\x00" in value or (not value and not field.allow_blank):
             raise Refused
-        if any("\ud800" <= c <= "\udfff" for c in value):
+        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):  # ASCII has no surrogate
             raise Refused
         return value
 
@@ -68,6 +70,18 @@ def _same(value):
     return value
 
 
+def _own(field: serializers.Field) -> Callable:
+    """The field's own validation, for a value of the right JSON type."""
+
+    def check(value):
+        try:
+            return field.run_validation(value)
+        except serializers.ValidationError:
+            raise Refused from None
+
+    return check
+
+
 def _scalar(field: serializers.Field) -> tuple[Any, Callable]:
     """The msgspec type of one DRF field, and what turns a value of it into DRF's validated value."""
     if isinstance(field, StrictIntegerField):
@@ -80,11 +94,13 @@ def _scalar(field: serializers.Field) -> tuple[Any, Callable]:
         return str, _uuid
     if isinstance(field, AwareDateTimeField):
         return str, _moment
+    if isinstance(field, StrictDecimalField):  # digits, places and rounding: DRF's own field decides
+        return int | float, _own(field)
     if type(field) is serializers.ChoiceField and not field.allow_blank:
-        values = tuple(key for key in field.choices if isinstance(key, str))
+        values = tuple(str(key) for key in field.choices if isinstance(key, str))  # an enum member: its value
         if len(values) != len(field.choices):
             raise TypeError(f"{field.field_name}: only string choices have a fast path")
-        return Literal[values], _same
+        return Literal[values], field.choice_strings_to_values.__getitem__  # DRF's value for the string
     raise TypeError(f"{type(field).__name__} ({field.field_name}) has no fast path: add it, or leave it to DRF")
 
 
@@ -118,6 +134,9 @@ class _Shape:
             self.fields.append((field_name, field, convert))
         struct_fields.sort(key=lambda f: len(f) == 3)  # required fields first, as Python demands
         self.struct = msgspec.defstruct(name, struct_fields, forbid_unknown_fields=True)
+        # The serializer's own `validate` (a rule across its fields), run as DRF runs it: last.
+        overridden = type(serializer).validate is not serializers.Serializer.validate
+        self.validate = serializer.validate if overridden else None
 
     def __call__(self, value: msgspec.Struct) -> dict[str, Any]:
         data = {}
@@ -140,12 +159,18 @@ class _Shape:
                 data[name] = [convert(element) for element in item]
             else:
                 data[name] = convert(item)
+        if self.validate is not None:
+            try:
+                data = self.validate(data)
+            except serializers.ValidationError:
+                raise Refused from None
         return data
 
 
 _UPLOAD = SessionUploadSerializer()
 _HOLD = _Shape("HoldUpload", _UPLOAD.fields["holds"].child, {})
-_SESSION = _Shape("SessionUpload", _UPLOAD, {"holds": _HOLD, "stop_events": "serializer", "measurements": "serializer"})
+_MEASUREMENT = _Shape("MeasurementUpload", _UPLOAD.fields["measurements"].child, {})
+_SESSION = _Shape("SessionUpload", _UPLOAD, {"holds": _HOLD, "stop_events": "serializer", "measurements": _MEASUREMENT})
 
 
 def upload_validated(body: Any) -> dict[str, Any] | None:

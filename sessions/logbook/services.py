@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from catalog.models import Exercise, StopSign
+from catalog.models import Dose, Exercise
+from stretchapi.bulk import Builder, bulk_insert
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 
@@ -26,7 +27,8 @@ from ..models import Hold, Measurement, StopEvent, StretchSession, User
 from ..notifications.services import alerts_raised_notify, session_stored_notify
 from ..rules import records, safety
 from ..rules.records import Problems
-from .selectors import session_latest_moment, session_with_rows, without_exercise_json
+from .references import exercises_by_slug, stop_signs_by_slug
+from .selectors import session_latest_moment, session_with_rows
 
 
 def _refuse(problems: Problems) -> None:
@@ -37,20 +39,6 @@ def _refuse(problems: Problems) -> None:
 def _refuse_live(problems: Problems) -> None:
     """As `_refuse`, for one row logged live: its fields are named without a prefix."""
     _refuse({path.lstrip("."): pair for path, pair in problems.items()})
-
-
-def _exercises_by_slug(slugs: set[str]) -> dict[str, Exercise]:
-    """The exercises named by an upload, with their doses: judging a hundred holds then costs no query."""
-    if not slugs:
-        return {}
-    exercises = without_exercise_json(
-        Exercise.objects.filter(slug__in=slugs).select_related("pnf").prefetch_related("doses")
-    )
-    return {e.slug: e for e in exercises}
-
-
-def _stop_signs_by_slug(slugs: set[str]) -> dict[str, StopSign]:
-    return {s.slug: s for s in StopSign.objects.filter(slug__in=slugs)} if slugs else {}
 
 
 def _assisting_trainer(trainer_id: int | None) -> User | None:
@@ -73,8 +61,8 @@ def upload_check(*, data: dict[str, Any]) -> dict[str, Any]:
         problems,
         data,
         trainer=trainer,
-        exercises=_exercises_by_slug({h["exercise"] for h in data["holds"]}),
-        signs=_stop_signs_by_slug({e["kind"] for e in data["stop_events"]}),
+        exercises=exercises_by_slug({h["exercise"] for h in data["holds"]}),
+        signs=stop_signs_by_slug({e["kind"] for e in data["stop_events"]}),
         now=timezone.now(),
     )
     _refuse(problems)
@@ -93,15 +81,14 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     nothing of it. Concurrent retries race on the primary key: exactly one
     insert wins and the others become retries.
 
-    The session id decides before the rows' client-chosen ids do: a retry whose
-    twin committed between our first look and our insert finds the twin's holds
-    already stored, and that is a retry too, not a `RecordConflict` — so the
-    session is looked up again whenever the insert fails, for either reason.
+    A new id is the common case, so nothing is read before the insert: the
+    insert itself finds a stored session (its primary key, or the rows' ids
+    already taken), and only then is the session looked up. The session id
+    decides before the rows' client-chosen ids do: a retry finds its holds
+    already stored, and that is a retry, not a `RecordConflict` — so the
+    session is looked up whenever the insert fails, for either reason.
     """
     data = upload_check(data=data)
-    existing = StretchSession.objects.filter(pk=data["id"]).first()
-    if existing is not None:
-        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
     try:
         with transaction.atomic():
             _refuse_taken_child_ids(data)
@@ -149,32 +136,39 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         content_hash=content_hash,
         updated_at=now,
     )
-    holds = [_hold_build(session, position, hold) for position, hold in enumerate(data.get("holds", []), 1)]
+    doses: dict[int, Dose | None] = {}
+    holds = [_hold_build(session, position, hold, doses) for position, hold in enumerate(data.get("holds", []), 1)]
     stop_events = [
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
     ]
     measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
     _flags_store(session, safety.session_flags(holds=holds, stop_events=stop_events))  # known before any write
-    session.save(force_insert=True)
-    Hold.objects.bulk_create(holds)
-    StopEvent.objects.bulk_create(stop_events)
-    Measurement.objects.bulk_create(measurements)
+    bulk_insert(StretchSession, [session])
+    bulk_insert(Hold, holds)
+    bulk_insert(StopEvent, stop_events)
+    bulk_insert(Measurement, measurements)
     alerts = alerts_raise(session, holds=holds, stop_events=stop_events)
     session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
     return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
 
 
-def _hold_build(session: StretchSession, position: int, data: dict[str, Any]) -> Hold:
+_new_hold = Builder(Hold)
+
+
+def _hold_build(session: StretchSession, position: int, data: dict[str, Any], doses: dict[int, Dose | None]) -> Hold:
     """A hold with its safety flags, judged by the rules against its exercise and the session's goal.
 
     `data["exercise"]` must carry its doses (prefetched) so that judging a
-    hundred holds costs no query.
+    hundred holds costs no query; `doses` keeps the goal's dose of each
+    exercise met so far, for the next holds of the same session.
     """
     exercise: Exercise = data["exercise"]
-    dose = safety.dose_for(exercise, session.goal)
+    if exercise.pk not in doses:
+        doses[exercise.pk] = safety.dose_for(exercise, session.goal)
+    dose = doses[exercise.pk]
     fields = {k: v for k, v in data.items() if k != "id" or v is not None}
-    hold = Hold(session=session, position=position, **fields)
+    hold = _new_hold(session=session, position=position, **fields)
     phases = safety.pnf_phases_outside(exercise, {name: getattr(hold, name) for name, _, _ in safety.PNF_PHASES})
     hold.above_target = safety.hold_above_target(exercise=exercise, dose=dose, intensity=hold.intensity)
     hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds, pnf_outside=phases)
@@ -224,7 +218,7 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     problems: Problems = {}
     now = timezone.now()
     window = records.session_window(session.started_at, session.ended_at, now)
-    records.check_hold(problems, "", data, _exercises_by_slug({data["exercise"]}), window, now)
+    records.check_hold(problems, "", data, exercises_by_slug({data["exercise"]}), window, now)
     stopped = session.stop_events.filter(action=StopAction.STOPPED_SESSION).aggregate(at=Min("occurred_at"))["at"]
     records.check_live_hold_after_stop(problems, data, stopped)
     _refuse_live(problems)
@@ -237,7 +231,7 @@ def hold_append(*, session: StretchSession, data: dict[str, Any]) -> tuple[Hold,
     if last["count"] >= MAX_HOLDS_PER_SESSION:
         raise errors.HoldLimitReached
     position = (last["last"] or 0) + 1
-    hold = _hold_build(session, position, data)
+    hold = _hold_build(session, position, data, {})
     hold.save(force_insert=True)
     alerts_raised_notify(session=session, alerts=alerts_raise(session, holds=[hold], stop_events=[]))
     _session_flags_refresh(session)
@@ -252,7 +246,7 @@ def stop_event_append(*, session: StretchSession, data: dict[str, Any]) -> tuple
     problems: Problems = {}
     now = timezone.now()
     window = records.session_window(session.started_at, session.ended_at, now)
-    records.check_stop_event(problems, "", data, _stop_signs_by_slug({data["kind"]}), window, now)
+    records.check_stop_event(problems, "", data, stop_signs_by_slug({data["kind"]}), window, now)
     hold_id = data.pop("hold", None)
     data["hold"] = None
     if hold_id is not None:

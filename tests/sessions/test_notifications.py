@@ -294,8 +294,9 @@ def test_an_upload_with_an_email_owed_costs_a_fixed_number_of_queries(
         )
     api = bearer_client(client_user)
 
-    # token (1), exercises + doses (2), stop signs, the id, savepoint, session, holds, stop events,
-    # measurements, alerts, the trainers to email, their emails, the emails' alerts, the endpoints, release
+    # token (1), the catalog version with its exercises, doses and stop signs (4: the first upload),
+    # savepoint, session, holds, stop events, measurements, alerts, the trainers to email, their emails,
+    # the emails' alerts, the endpoints, release
     with django_assert_num_queries(16):
         response = api.post("/api/v1/sessions/", stop_event_session(), format="json")
 

@@ -208,18 +208,43 @@ def test_idempotency_key_older_than_retention_is_forgotten(as_client):
 
 
 @pytest.mark.parametrize("holds", [4, 40])
-def test_upload_query_count_does_not_grow_with_holds(as_client, django_assert_num_queries, holds):
+@pytest.mark.parametrize(("catalog_read", "queries"), [(False, 14), (True, 10)])
+def test_upload_query_count_does_not_grow_with_holds(
+    as_client, django_assert_num_queries, settings, holds, catalog_read, queries
+):
+    settings.CATALOG_VERSION_CACHE_SECONDS = 600  # a version read stays remembered, however slow the machine
+    if catalog_read:
+        upload(as_client, session_payload(holds=2))
     body = session_payload(holds=holds)
     body["stop_events"] = [stop_event(body["started_at"], hold_index=1)]
 
-    # token (1), exercises + their doses (2), stop signs, does the id exist, savepoint,
-    # one insert each for session (its flags included), holds, stop events, measurements
-    # and alerts, the trainers to email and the webhook endpoints to tell (the outbox; none here),
-    # release; the answer is the session as written, read back by no query.
-    with django_assert_num_queries(14):
+    # token (1); unless this process read them since the catalog last changed, the catalog version,
+    # its exercises, their doses and its stop signs (4); savepoint, one insert each for session (its
+    # flags included), holds, stop events, measurements and alerts, the trainers to email and the
+    # webhook endpoints to tell (the outbox; none here), release; nothing is read before the insert,
+    # and the answer is the session as written, read back by no query.
+    with django_assert_num_queries(queries):
         response = upload(as_client, body)
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("holds", [4, 40])
+def test_keyed_upload_keeps_its_answer_in_the_same_transaction(as_client, django_assert_num_queries, settings, holds):
+    settings.CATALOG_VERSION_CACHE_SECONDS = 600
+    upload(as_client, session_payload(holds=2))
+    body = session_payload(holds=holds)
+
+    # token (1), the key's record (none), savepoint of the key; the upload's savepoint, session,
+    # holds, measurements, webhook endpoints and release (no stop event nor alert: nothing else to
+    # write, no trainer to email); the answer kept, release
+    with django_assert_num_queries(11) as captured:
+        response = upload(as_client, body, HTTP_IDEMPOTENCY_KEY=f"key-{holds}")
+
+    assert response.status_code == 201
+    assert "stretch_sessions_idempotencyrecord" in captured.captured_queries[-2]["sql"]
+    assert captured.captured_queries[-1]["sql"].startswith("RELEASE SAVEPOINT")
+    assert IdempotencyRecord.objects.get(key=f"key-{holds}").response_body == response.json()
 
 
 @pytest.mark.parametrize("sessions", [5, 50])
@@ -501,3 +526,55 @@ def test_a_hold_is_shown_as_drfs_own_field_by_field_path_shows_it(as_client):
     assert [list(item) for item in shown] == [HoldSerializer.Meta.fields] * 3
     assert shown[0]["started_at"].endswith("Z")
     assert shown[1]["started_at"] is None
+
+
+def test_a_session_is_shown_as_drfs_own_field_by_field_path_shows_it(as_client, client_user, trainer):
+    from rest_framework.serializers import ModelSerializer
+
+    from sessions.api.serializers.logbook import StretchSessionSerializer
+    from sessions.logbook import selectors
+
+    full = full_session_payload(trainer_id=trainer.pk)
+    bare = {"id": str(uuid.uuid4()), "started_at": iso(timezone.now() - timedelta(hours=1)), "goal": "rehab_control"}
+    tombstone = session_payload(holds=2)
+    for body in (full, bare, tombstone):
+        upload(as_client, body)
+    gone = StretchSession.objects.get(pk=tombstone["id"])
+    as_client.delete(f"{SESSIONS}{gone.pk}/", HTTP_IF_MATCH=gone.etag)
+    stored = selectors.session_list(owner=client_user, include_deleted=True).in_bulk()
+    sessions = [stored[uuid.UUID(body["id"])] for body in (full, bare, tombstone)]
+    serializer = StretchSessionSerializer()
+
+    def declared(session):  # DRF's generic path over the declared fields, a tombstone emptied
+        data = ModelSerializer.to_representation(serializer, session)
+        if session.deleted_at is not None:
+            data.update(holds=[], stop_events=[], measurements=[], notes="")
+        return data
+
+    shown = [serializer.to_representation(session) for session in sessions]
+
+    assert shown == [declared(session) for session in sessions]
+    assert [list(item) for item in shown] == [StretchSessionSerializer.Meta.fields] * 3
+    assert [list(item["flags"]) for item in shown] == [list(declared(sessions[0])["flags"])] * 3
+    assert shown[0]["trainer_id"] == trainer.pk and len(shown[0]["measurements"]) == 2
+    assert shown[2]["deleted"] is True and shown[2]["holds"] == []
+
+
+def test_a_just_stored_session_is_shown_as_drfs_own_field_by_field_path_shows_it(client_user):
+    from rest_framework.serializers import ModelSerializer
+
+    from sessions.api.serializers.logbook import SessionUploadSerializer, StretchSessionSerializer
+    from sessions.logbook import services
+
+    body = session_payload(holds=3)
+    body["stop_events"] = [stop_event(body["holds"][0]["started_at"], hold_index=0)]
+    body["measurements"] = [
+        {"kind": "sit_and_reach", "value": 4.5, "unit": "cm", "zero_offset_cm": -2, "measured_at": body["started_at"]}
+    ]
+    data = SessionUploadSerializer(data=body)
+    data.is_valid(raise_exception=True)
+    session, created = services.session_upload(owner=client_user, data=data.validated_data, content_hash="h")
+    serializer = StretchSessionSerializer()
+
+    assert created
+    assert serializer.to_representation(session) == ModelSerializer.to_representation(serializer, session)

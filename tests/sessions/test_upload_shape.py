@@ -63,10 +63,19 @@ def valid_bodies() -> list[dict]:
         hold.pop("started_at")
     nulls = session_payload(holds=2, ended_at=None, trainer_id=None)
     nulls["holds"][1].update(pain=None, target_seconds=None, started_at=None)
-    return [as_json(body) for body in (session_payload(holds=40), full, minimal, defaults_left_out, nulls)]
+    measured = session_payload(holds=2)
+    at = measured["measurements"][0]["measured_at"]
+    measured["measurements"] += [
+        {"id": str(uuid.uuid4()), "kind": "straight_leg_raise", "side": "right", "value": 80, "unit": "deg",
+         "measured_at": at},
+        {"kind": "sit_and_reach", "value": -3.5, "unit": "cm", "zero_offset_cm": 23, "measured_at": at},
+        {"kind": "sit_and_reach", "side": None, "value": 4, "unit": "cm", "zero_offset_cm": None, "measured_at": at},
+    ]  # fmt: skip
+    bodies = (session_payload(holds=40), full, minimal, defaults_left_out, nulls, measured)
+    return [as_json(body) for body in bodies]
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(6))
 def test_the_fast_path_accepts_the_valid_corpus_with_the_serializers_data(index):
     body = valid_bodies()[index]
 
@@ -95,11 +104,12 @@ ODD_VALUES = st.one_of(
     st.integers(min_value=-3, max_value=700),
     st.sampled_from([2**63, -(2**63) - 1, 10**30]),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.sampled_from([5.0, 0.0, 30.0]),
+    st.sampled_from([5.0, 0.0, 30.0, 72.55, 0.05, 1e-07, -3.5, 999.9, 1000.0, 10000.5]),
     st.text(max_size=6),
     st.sampled_from(
         ["", " ", " left", "left ", "left", "right", "both", "partner", "self", "completed", "deg", "cm",
          "general_flexibility", "assisted-lying-hamstring-stretch", "sharp-pain", "eased_off", "a\x00b",
+         "sit_and_reach", "straight_leg_raise", "72.5",
          "x" * 81, "2026-11-23T07:30:00Z", "2026-11-23T07:30:00", "2026-13-01T00:00:00Z",
          "7d1c8e4a3b9f4c2e9a510f6b2d8e4c11",
          "{7d1c8e4a-3b9f-4c2e-9a51-0f6b2d8e4c11}", "7d1c8e4a-3b9f-4c2e-9a51-0f6b2d8e4c1", "1.4.0"]
@@ -115,6 +125,7 @@ HOLD_KEYS = [
     "id", "exercise", "side", "set_number", "target_seconds", "held_seconds", "intensity", "pain",
     "contract_seconds", "relax_seconds", "assisted_hold_seconds", "started_at", "colour",
 ]  # fmt: skip
+MEASUREMENT_KEYS = ["id", "kind", "side", "value", "unit", "zero_offset_cm", "measured_at", "colour"]
 MISSING = object()
 
 
@@ -126,9 +137,11 @@ def spoiled_bodies(draw):
     body = copy.deepcopy(draw(st.sampled_from(SMALL_BODIES)))
     for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
         value = draw(st.one_of(ODD_VALUES, st.just(MISSING)))
-        holds = body.get("holds")
-        if isinstance(holds, list) and holds and draw(st.booleans()):
-            target, key = draw(st.sampled_from(holds)), draw(st.sampled_from(HOLD_KEYS))
+        where = draw(st.sampled_from(["holds", "measurements", "session"]))
+        rows = body.get(where)
+        if isinstance(rows, list) and rows:
+            keys = HOLD_KEYS if where == "holds" else MEASUREMENT_KEYS
+            target, key = draw(st.sampled_from(rows)), draw(st.sampled_from(keys))
             if not isinstance(target, dict):
                 continue
         else:

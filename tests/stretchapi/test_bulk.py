@@ -1,0 +1,149 @@
+"""`stretchapi.bulk.bulk_insert` stores the very rows `bulk_create` stores (on PostgreSQL it takes its own path)."""
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from catalog.models import Exercise
+from sessions.models import Alert, Hold, Measurement, StretchSession
+from stretchapi.bulk import Builder, bulk_insert
+
+pytestmark = pytest.mark.django_db
+
+STARTED = datetime(2026, 3, 1, 7, 30, 15, 123456, tzinfo=UTC)
+
+
+def stored(model, pks) -> list[dict]:
+    """Every column of the rows, read back, in the order of `pks`."""
+    rows = model.objects.in_bulk(pks)
+    return [{f.attname: getattr(rows[pk], f.attname) for f in model._meta.concrete_fields} for pk in pks]
+
+
+def session(owner, **fields) -> StretchSession:
+    fields.setdefault("id", uuid.uuid4())  # chosen by the phone: no default
+    return StretchSession(
+        owner=owner, started_at=STARTED, goal="general_flexibility", notes="Zoë said “enough” — 😊", **fields
+    )
+
+
+def holds(session_row: StretchSession, exercise: Exercise) -> list[Hold]:
+    plus_two = timezone(timedelta(hours=2))
+    return [
+        Hold(session=session_row, exercise=exercise, side="left", position=1, held_seconds=30, intensity=7,
+             started_at=STARTED.astimezone(plus_two), above_target=True, outside_dose_phases="contract,relax"),
+        Hold(session=session_row, exercise=exercise, side="right", position=2, held_seconds=25, intensity=0,
+             pain=10, target_seconds=None, contract_seconds=5, started_at=None),
+    ]  # fmt: skip
+
+
+def test_the_rows_are_those_bulk_create_stores(client_user):
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    ours, theirs = session(client_user, ended_at=STARTED + timedelta(minutes=30)), session(client_user)
+    bulk_insert(StretchSession, [ours])
+    StretchSession.objects.bulk_create([theirs])
+    our_holds, their_holds = holds(ours, exercise), holds(theirs, exercise)
+    bulk_insert(Hold, our_holds)
+    Hold.objects.bulk_create(their_holds)
+    values = [Decimal("72.5"), Decimal("-3.5")]
+    our_measures, their_measures = (
+        [Measurement(session=s, kind="sit_and_reach", value=v, unit="cm", measured_at=STARTED) for v in values]
+        for s in (ours, theirs)
+    )
+    bulk_insert(Measurement, our_measures)
+    Measurement.objects.bulk_create(their_measures)
+
+    def without(rows, *names):
+        return [{k: v for k, v in row.items() if k not in names} for row in rows]
+
+    ignored = ("id", "session_id", "created_at", "updated_at")
+    assert without(stored(StretchSession, [ours.pk]), *ignored, "ended_at") == without(
+        stored(StretchSession, [theirs.pk]), *ignored, "ended_at"
+    )
+    assert stored(StretchSession, [ours.pk])[0]["ended_at"] == STARTED + timedelta(minutes=30)
+    assert ours.created_at is not None and abs(ours.created_at - theirs.created_at) < timedelta(minutes=1)
+    assert without(stored(Hold, [h.pk for h in our_holds]), *ignored) == without(
+        stored(Hold, [h.pk for h in their_holds]), *ignored
+    )
+    assert [row["value"] for row in stored(Measurement, [m.pk for m in our_measures])] == values
+    assert [m._state.adding for m in (ours, *our_holds, *our_measures)] == [False] * 5
+
+
+def test_auto_keys_come_back_in_order(client_user):
+    row = session(client_user)
+    bulk_insert(StretchSession, [row])
+    first, second = holds(row, Exercise.objects.get(slug="assisted-lying-hamstring-stretch"))
+    bulk_insert(Hold, [first, second])
+    alerts = [
+        Alert(client=client_user, session=row, hold=hold, kind=kind, occurred_at=STARTED + timedelta(seconds=n))
+        for n, (hold, kind) in enumerate(
+            [(second, "high_pain"), (first, "above_target"), (first, "high_pain"), (second, "above_target")]
+        )
+    ]
+
+    bulk_insert(Alert, alerts)
+
+    assert all(alert.pk is not None for alert in alerts)
+    assert [(a.hold_id, a.kind) for a in Alert.objects.filter(pk__in=[a.pk for a in alerts]).order_by("pk")] == [
+        (a.hold_id, a.kind) for a in alerts
+    ]
+    assert alerts[0].created_at is not None
+
+
+def test_a_taken_key_is_an_integrity_error(client_user):
+    row = session(client_user)
+    bulk_insert(StretchSession, [row])
+    twin = session(client_user, id=row.pk)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(StretchSession, [twin])
+
+    assert StretchSession.objects.filter(pk=row.pk).count() == 1
+
+
+def test_nothing_to_insert_sends_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert bulk_insert(Hold, []) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes bulk_create's path")
+def test_postgresql_sends_one_statement(client_user, django_assert_num_queries):
+    row = session(client_user, id=uuid.uuid4())
+
+    with django_assert_num_queries(1) as captured:
+        bulk_insert(StretchSession, [row])
+
+    assert "jsonb_populate_recordset" in captured.captured_queries[0]["sql"]
+
+
+def test_a_built_instance_is_the_one_the_keyword_path_builds(client_user):
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    row = session(client_user)
+    values = {"position": 3, "side": "left", "held_seconds": 30, "intensity": 7, "pain": None, "started_at": STARTED}
+    build = Builder(Hold)
+
+    ours, theirs = build(session=row, exercise=exercise, **values), Hold(session=row, exercise=exercise, **values)
+
+    columns = [f.attname for f in Hold._meta.concrete_fields if f.attname != "id"]
+    assert [getattr(ours, c) for c in columns] == [getattr(theirs, c) for c in columns]
+    assert isinstance(ours.id, uuid.UUID) and ours.id != theirs.id  # each takes its own default
+    assert ours.session is row and ours.exercise is exercise and ours._state.adding
+    assert build(session_id=row.pk, exercise=None, position=1).exercise_id is None
+    with pytest.raises(TypeError, match="held_secs"):
+        build(session=row, held_secs=30)
+
+
+def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
+    from sessions.models import IdempotencyRecord
+
+    def record(body):
+        return IdempotencyRecord(
+            user=client_user, key="k", method="POST", path="/p", request_hash="h", status_code=201, response_body=body
+        )
+
+    bulk_insert(IdempotencyRecord, [record({"first": ["é", 1.5, None]})], ignore_conflicts=True)
+    bulk_insert(IdempotencyRecord, [record({"second": True})], ignore_conflicts=True)
+
+    assert list(IdempotencyRecord.objects.values_list("response_body", flat=True)) == [{"first": ["é", 1.5, None]}]
