@@ -8,16 +8,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import Avg, OuterRef, Subquery
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import ModelSerializer
 
 from sessions.api.serializers.documents import session_documents
 from sessions.api.serializers.logbook import HoldSerializer, StretchSessionSerializer
+from sessions.api.serializers.trainers import TrainerClientSerializer
 from sessions.logbook import selectors as logbook_selectors
+from sessions.models import Hold, StretchSession
+from sessions.programs import services as program_services
+from sessions.rules.adherence import FOUR_WEEKS_DAYS
+from sessions.trainers import selectors as trainer_selectors
 from stretchapi.api.renderers import OrjsonRenderer
 from tests.conftest import bearer_client
 from tests.sessions.exports_world import upload
+from tests.sessions.panel_world import assign_program, balanced_session, build_panel_world, make_client
 from tests.sessions.payloads import full_session_payload, iso, session_payload
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +99,73 @@ def test_session_list_with_no_session_is_an_empty_page(as_client, django_assert_
         response = as_client.get("/api/v1/sessions/")
 
     assert response.json() == {"next": None, "previous": None, "results": []}
+
+
+# The trainer's clients ----------------------------------------------------------------------
+
+
+def reference_trainer_clients(trainer):
+    """The client list as one annotated query, as it was built before the balance had a query of its
+    own: each side's mean over 28 days as a subquery on the main exercise."""
+    four_weeks = timezone.now() - timedelta(days=FOUR_WEEKS_DAYS)
+
+    def side_mean(side: str) -> Subquery:
+        holds = Hold.objects.filter(
+            session__owner=OuterRef("pk"),
+            session__deleted_at__isnull=True,
+            session__started_at__gte=four_weeks,
+            exercise__slug=OuterRef("main_exercise"),
+            side=side,
+        )
+        return Subquery(holds.values("session__owner").annotate(mean=Avg("held_seconds")).values("mean")[:1])
+
+    return trainer_selectors.trainer_clients(trainer=trainer).annotate(
+        main_left_held_seconds=side_mean("left"), main_right_held_seconds=side_mean("right")
+    )
+
+
+@pytest.fixture
+def panel(db):
+    """The panel's world (programs, a frozen client, an imbalance, a dropped adherence), with Eve's
+    program on an exercise she never logged, and a deleted session of Cleo's."""
+    world = build_panel_world()
+    program_services.program_assign(
+        trainer=world.trainer, client=world.eve, sessions_per_week=4,
+        items=[{"exercise": "seated-hamstring-stretch", "goal": "general_flexibility", "holds_per_side": 3,
+                "hold_seconds": 30, "override_reason": "Easing in."}],
+    )  # fmt: skip
+    gone = StretchSession.objects.filter(owner=world.cleo).latest("started_at")
+    bearer_client(world.cleo).delete(f"/api/v1/sessions/{gone.pk}/", HTTP_IF_MATCH=gone.etag)
+    return world
+
+
+def test_trainer_client_documents_are_the_serializers_output(panel):
+    response = bearer_client(panel.trainer).get("/api/v1/trainer/clients/")
+
+    expected = TrainerClientSerializer(reference_trainer_clients(panel.trainer), many=True).data
+    assert response.status_code == 200
+    assert response.json() == expected
+    assert response.content == rendered(expected)
+    by_name = {row["display_name"]: row for row in response.json()}
+    assert by_name["Ben"]["main_exercise_balance"]["difference"] == 20.0
+    assert by_name["Eve"]["main_exercise_balance"] == {
+        "exercise": "seated-hamstring-stretch", "left_held_seconds": None, "right_held_seconds": None,
+        "difference": None,
+    }  # fmt: skip
+    assert by_name["Cleo"]["main_exercise_balance"] is None
+    assert by_name["Cleo"]["sessions_last_7_days"] == 0  # her one session is deleted
+    assert by_name["Ana"]["open_alerts"] > 0
+
+
+@pytest.mark.parametrize("extra_clients", [0, 10])
+def test_trainer_client_list_query_count_is_fixed(panel, django_assert_num_queries, extra_clients):
+    for n in range(extra_clients):
+        client = make_client(panel.trainer, f"extra{n}@example.com", f"Extra {n}")
+        assign_program(panel.trainer, client)
+        balanced_session(client, timezone.now() - timedelta(days=2), left=30 + n, right=30)
+    trainer_api = bearer_client(panel.trainer)
+
+    with django_assert_num_queries(3):  # token (1), clients with their counts, their main exercises' balance
+        response = trainer_api.get("/api/v1/trainer/clients/")
+
+    assert len(response.json()) == 5 + extra_clients

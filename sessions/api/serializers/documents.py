@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sessions.choices import STOP_KIND_OTHER
+from sessions.rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence
 from sessions.rules.safety import is_flagged
 
 from .fields import MOMENT
@@ -137,3 +138,50 @@ def session_document(row: dict[str, Any], moment: Moment) -> dict[str, Any]:
 def session_documents(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     moment = moment_writer()
     return [session_document(row, moment) for row in rows]
+
+
+# The trainer's clients: rows of `trainers.selectors.trainer_client_rows` --------------------
+
+
+def balance_difference(left: float | None, right: float | None) -> float | None:
+    """Left minus right, to a tenth (None unless both sides have holds)."""
+    return round(left - right, 1) if left is not None and right is not None else None
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def trainer_client_document(row: dict[str, Any], balance: dict[str, Any] | None, moment: Moment) -> dict[str, Any]:
+    """What `TrainerClientSerializer` shows of a row of `trainer_client_rows`, with the client's
+    `main_exercise_balances` entry."""
+    target = row["target_sessions_per_week"]
+    main = None
+    if row["main_exercise"]:
+        left, right = _float(balance["left"]), _float(balance["right"])
+        main = {
+            "exercise": row["main_exercise"],
+            "left_held_seconds": left,
+            "right_held_seconds": right,
+            "difference": balance_difference(left, right),
+        }
+    return {
+        "id": row["id"],
+        "email": row["email"],
+        "display_name": row["display_name"],
+        "last_session_at": moment(row["last_session_at"]),
+        "sessions_last_7_days": row["sessions_last_7_days"],
+        "sessions_last_28_days": row["sessions_last_28_days"],
+        "target_sessions_per_week": target,
+        "adherence_7_days": adherence(sessions=row["sessions_last_7_days"], sessions_per_week=target, days=WEEK_DAYS),
+        "adherence_28_days": adherence(
+            sessions=row["sessions_last_28_days"], sessions_per_week=target, days=FOUR_WEEKS_DAYS
+        ),
+        "open_alerts": row["open_alerts"] or 0,
+        "main_exercise_balance": main,
+    }
+
+
+def trainer_client_documents(rows: list[dict[str, Any]], balances: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    moment = moment_writer()
+    return [trainer_client_document(row, balances.get(row["id"]), moment) for row in rows]
