@@ -6,6 +6,7 @@ measurement, trainer-assisted sessions."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db.models import Avg, OuterRef, Subquery
@@ -13,18 +14,20 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import ModelSerializer
 
-from sessions.api.serializers.documents import session_documents
+from sessions.api.serializers.documents import progress_document, session_documents
 from sessions.api.serializers.logbook import HoldSerializer, StretchSessionSerializer
+from sessions.api.serializers.progress import ProgressSerializer
 from sessions.api.serializers.trainers import TrainerClientSerializer
 from sessions.logbook import selectors as logbook_selectors
 from sessions.models import Hold, StretchSession
 from sessions.programs import services as program_services
+from sessions.progress import selectors as progress_selectors
 from sessions.rules.adherence import FOUR_WEEKS_DAYS
 from sessions.trainers import selectors as trainer_selectors
 from stretchapi.api.renderers import OrjsonRenderer
 from tests.conftest import bearer_client
 from tests.sessions.exports_world import upload
-from tests.sessions.panel_world import assign_program, balanced_session, build_panel_world, make_client
+from tests.sessions.panel_world import EXERCISE, assign_program, balanced_session, build_panel_world, make_client
 from tests.sessions.payloads import full_session_payload, iso, session_payload
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +172,32 @@ def test_trainer_client_list_query_count_is_fixed(panel, django_assert_num_queri
         response = trainer_api.get("/api/v1/trainer/clients/")
 
     assert len(response.json()) == 5 + extra_clients
+
+
+# Progress ---------------------------------------------------------------------------------------
+
+
+def test_progress_documents_are_the_serializers_output(panel):
+    """Every client of the panel's world (a freeze with its event, an imbalance with leg angles, no
+    holds at all), on a per-side exercise, a both-sides one and one never logged, at two goals."""
+    cases = 0
+    for client in (panel.ana, panel.ben, panel.cleo, panel.dan, panel.eve):
+        for slug in (EXERCISE, "seated-hamstring-stretch", "pnf-hamstring-stretch"):
+            exercise, doses = progress_selectors.exercise_with_doses(slug=slug)
+            for goal in (None, "general_flexibility"):
+                result = progress_selectors.progress(owner=client, exercise=exercise, doses=doses, goal=goal)
+
+                document = progress_document(result)
+
+                expected = ProgressSerializer(result).data
+                assert document == expected
+                assert rendered(document) == rendered(expected)
+                cases += 1
+    exercise, doses = progress_selectors.exercise_with_doses(slug=EXERCISE)
+    ana = progress_selectors.progress(owner=panel.ana, exercise=exercise, doses=doses, goal=None)
+    assert progress_document(ana)["next_step"]["event"]["kind"] == "escalation"
+    ben = progress_selectors.progress(owner=panel.ben, exercise=exercise, doses=doses, goal=None)
+    balance = progress_document(ben)["balance"]
+    assert balance["angles"][0]["difference"] == Decimal("10.0")
+    assert balance["held_seconds_difference"] == 20.0
+    assert cases == 30

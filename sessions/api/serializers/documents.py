@@ -185,3 +185,82 @@ def trainer_client_document(row: dict[str, Any], balance: dict[str, Any] | None,
 def trainer_client_documents(rows: list[dict[str, Any]], balances: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     moment = moment_writer()
     return [trainer_client_document(row, balances.get(row["id"]), moment) for row in rows]
+
+
+# Progress: the dict of `progress.selectors.progress` -------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    """A choice or text as DRF writes it: the plain string (a `TextChoices` member's value), None kept."""
+    return None if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def progress_document(progress: dict[str, Any]) -> dict[str, Any]:
+    """What `ProgressSerializer` shows of `progress.selectors.progress`'s answer."""
+    moment = moment_writer()
+    balance, step = progress["balance"], progress["next_step"]
+    event = step["event"]
+    return {
+        "exercise": _text(progress["exercise"]),
+        "goal": _text(progress["goal"]),
+        "sides": [
+            {
+                "side": _text(side["side"]),
+                "holds": [
+                    {
+                        "session": str(hold["session"]),
+                        "date": moment(hold["date"]),
+                        "held_seconds": _int(hold["held_seconds"]),
+                        "intensity": _int(hold["intensity"]),
+                        "pain": _int(hold["pain"]),
+                    }
+                    for hold in side["holds"]
+                ],
+            }
+            for side in progress["sides"]
+        ],
+        "measurements": [
+            {
+                "kind": _text(series["kind"]),
+                "side": _text(series["side"]),
+                "unit": _text(series["unit"]),
+                "values": [{"measured_at": moment(v["measured_at"]), "value": v["value"]} for v in series["values"]],
+            }
+            for series in progress["measurements"]
+        ],
+        "balance": {
+            "left_held_seconds": _float(balance["left_held_seconds"]),
+            "right_held_seconds": _float(balance["right_held_seconds"]),
+            "held_seconds_difference": _float(balance["held_seconds_difference"]),
+            "angles": [
+                {
+                    "kind": _text(angle["kind"]),
+                    "left": angle["left"],
+                    "right": angle["right"],
+                    "difference": angle["difference"],
+                    "unit": _text(angle["unit"]),
+                }
+                for angle in balance["angles"]
+            ],
+        },
+        "next_step": {
+            "action": _text(step["action"]),
+            "hold_seconds": _int(step["hold_seconds"]),
+            "intensity_max": _int(step["intensity_max"]),
+            "reason": _text(step["reason"]),
+            "event": None
+            if event is None
+            else {
+                "kind": _text(event["kind"]),
+                "session": str(event["session"]),
+                "occurred_at": moment(event["occurred_at"]),
+                "exercise": _text(event["exercise"]),
+                "side": _text(event["side"]),
+                "acknowledged": bool(event["acknowledged"]),
+            },
+        },
+    }

@@ -52,11 +52,10 @@ class MainExerciseBalanceSerializer(serializers.Serializer):
         return balance_difference(client.main_left_held_seconds, client.main_right_held_seconds)
 
 
+# A row of `trainers.selectors.trainer_clients` with its main exercise's balance (`main_left_held_seconds`,
+# `main_right_held_seconds`). The list writes it out as `documents.trainer_client_document`; this
+# describes it (the schema), and a test holds the two equal. (A comment: a docstring would be in the schema.)
 class TrainerClientSerializer(serializers.ModelSerializer):
-    """A row of `trainers.selectors.trainer_clients` with its main exercise's balance
-    (`main_left_held_seconds`, `main_right_held_seconds`). The list writes it out as
-    `documents.trainer_client_document`; this describes it, and a test holds the two equal."""
-
     last_session_at = serializers.DateTimeField(allow_null=True)
     sessions_last_7_days = serializers.IntegerField()
     sessions_last_28_days = serializers.IntegerField()
