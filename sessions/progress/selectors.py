@@ -83,7 +83,8 @@ def goal_holds(*, owner_id: int, exercise_ids, goal: str | None) -> list[Hold]:
 def exercise_with_doses(*, slug: str) -> tuple[Exercise | None, list[Dose]]:
     """The exercise (without its JSON columns, which progress never shows) and its doses, in one
     query — two for an exercise with no dose; (None, []) for an unknown slug."""
-    doses = list(without_exercise_json(Dose.objects.filter(exercise__slug=slug).select_related("exercise"), "exercise"))
+    doses = Dose.objects.filter(exercise__slug=slug).select_related("exercise").order_by()  # picked by goal
+    doses = list(without_exercise_json(doses, "exercise"))
     if doses:
         return doses[0].exercise, doses
     return without_exercise_json(Exercise.objects.filter(slug=slug)).first(), []
