@@ -32,7 +32,7 @@ from bench.run_load import app_environment, data_arguments, prepare
 
 ENDPOINTS = [
     "catalog_list", "catalog_list_304", "catalog_detail", "catalog_detail_304", "catalog_plan", "catalog_plan_304",
-    "session_upload", "session_list", "trainer_clients", "trainer_alerts",
+    "session_upload", "session_list", "trainer_clients", "trainer_alerts", "progress",
 ]  # fmt: skip
 
 
@@ -68,6 +68,14 @@ def request_maker(endpoint: str, fixture: dict, *, keyed: bool = False) -> Calla
         )
     if endpoint == "session_list":
         return lambda: (client.get("/api/v1/sessions/", **headers(random.choice(fixture["clients"]))), 200)
+    if endpoint == "progress":  # the request bench/run_load.py sends: one uploaded exercise's history
+
+        def progress():
+            exercise = random.choice(fixture["upload_exercises"])["slug"]
+            path = f"/api/v1/progress/?exercise={exercise}"
+            return client.get(path, **headers(random.choice(fixture["clients"]))), 200
+
+        return progress
     path = workload.TRAINER_PATHS[endpoint.replace("_", " ")]
     return lambda: (client.get(path, **headers(random.choice(fixture["trainers"]))), 200)
 

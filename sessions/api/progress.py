@@ -8,10 +8,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.models import Exercise
 from sessions.progress import selectors
 
 from .schema import TAG_SESSIONS
+from .serializers.documents import progress_document
 from .serializers.progress import ProgressQuerySerializer, ProgressSerializer
 
 
@@ -30,10 +30,10 @@ class ProgressView(GenericAPIView):
     def progress_response(self, request: Request, *, owner) -> Response:
         query = ProgressQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        exercise = Exercise.objects.filter(slug=query.validated_data["exercise"]).first()
+        exercise, doses = selectors.exercise_with_doses(slug=query.validated_data["exercise"])
         if exercise is None:
             raise exceptions.ValidationError(
                 {"exercise": [exceptions.ErrorDetail("Unknown exercise.", code="invalid_choice")]}
             )
-        result = selectors.progress(owner=owner, exercise=exercise, goal=query.validated_data.get("goal"))
-        return Response(self.get_serializer(result).data)
+        result = selectors.progress(owner=owner, exercise=exercise, doses=doses, goal=query.validated_data.get("goal"))
+        return Response(progress_document(result))  # what ProgressSerializer shows, written out

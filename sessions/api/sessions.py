@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from .filters import SessionFilter
 from .idempotency import body_fingerprint, idempotent
 from .pagination import SessionCursorPagination
 from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, TAG_SESSIONS, UUID_REGEX, problem
+from .serializers.documents import session_documents
 from .serializers.logbook import (
     HoldAppendSerializer,
     HoldSerializer,
@@ -44,6 +46,13 @@ def _append_schema(operation_id: str, noun: str, request_serializer, response_se
             422: problem("The Idempotency-Key was used for another request."),
         },
     )
+
+
+def session_page_response(view: viewsets.GenericViewSet, rows: QuerySet) -> Response:
+    """A page of sessions (rows of `selectors.session_rows`, filtered by the view's filters), with
+    their holds, stop events and measurements, as `StretchSessionSerializer` shows them."""
+    page = view.paginate_queryset(view.filter_queryset(rows))
+    return view.get_paginated_response(session_documents(selectors.session_rows_with_children(page)))
 
 
 @extend_schema_view(
@@ -85,6 +94,10 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_object(self) -> StretchSession:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        delta_sync = "updated_since" in request.query_params  # tombstones included
+        return session_page_response(self, selectors.session_rows(owner=request.user, include_deleted=delta_sync))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         session = self.get_object()

@@ -34,6 +34,7 @@ from .permissions import IsTrainer, IsTrainerOrStaff
 from .progress import ProgressView
 from .schema import TAG_TRAINER as TAG
 from .schema import UUID_REGEX
+from .serializers.documents import trainer_client_documents
 from .serializers.health import HealthFlagsSerializer
 from .serializers.logbook import StretchSessionSerializer
 from .serializers.programs import ProgramInputSerializer, ProgramSummarySerializer, ProgramViewSerializer
@@ -98,6 +99,13 @@ class TrainerClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
         return selectors.trainer_clients(trainer=self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        rows = list(selectors.trainer_client_rows(trainer=request.user))
+        balances = selectors.main_exercise_balances(
+            {row["id"]: row["main_exercise"] for row in rows if row["main_exercise"]}
+        )
+        return Response(trainer_client_documents(rows, balances))
 
 
 @extend_schema_view(

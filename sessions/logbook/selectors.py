@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from operator import attrgetter
+from typing import Any
 
 from django.db.models import Max, Prefetch, QuerySet
 
@@ -39,6 +40,50 @@ def session_list(*, owner: User, include_deleted: bool = False) -> QuerySet[Stre
         Prefetch("measurements", queryset=Measurement.objects.order_by("measured_at")),
     )
     return sessions if include_deleted else sessions.filter(deleted_at__isnull=True)
+
+
+# The columns of a session list as rows (`session_rows`, `session_rows_with_children`): a page of
+# sessions shows hundreds of holds, and building a model instance for each cost more than its query.
+SESSION_COLUMNS = (
+    "id", "started_at", "ended_at", "goal", "outcome", "assisted_by", "assisting_trainer_id", "partner_name",
+    "notes", "app_version", "version", "created_at", "updated_at", "deleted_at", "has_stop_event",
+    "holds_above_target", "holds_outside_dose", "max_pain",
+)  # fmt: skip
+HOLD_COLUMNS = (
+    "id", "session_id", "position", "exercise__slug", "side", "set_number", "target_seconds", "held_seconds",
+    "intensity", "pain", "contract_seconds", "relax_seconds", "assisted_hold_seconds", "started_at", "above_target",
+    "outside_dose", "outside_dose_phases",
+)  # fmt: skip
+STOP_EVENT_COLUMNS = ("id", "session_id", "stop_sign__slug", "hold_id", "side", "occurred_at", "pain", "action", "note")
+MEASUREMENT_COLUMNS = ("id", "session_id", "kind", "side", "value", "unit", "zero_offset_cm", "measured_at")
+
+
+def session_rows(*, owner: User, include_deleted: bool = False) -> QuerySet[dict[str, Any]]:
+    """`session_list` as rows of `SESSION_COLUMNS`, without their holds, stop events and measurements
+    (`session_rows_with_children` adds them to a page): one query."""
+    sessions = StretchSession.objects.filter(owner=owner)
+    if not include_deleted:
+        sessions = sessions.filter(deleted_at__isnull=True)
+    return sessions.values(*SESSION_COLUMNS)
+
+
+def session_rows_with_children(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`sessions` (rows of `session_rows`), each given its `holds`, `stop_events` and `measurements`
+    as rows, in `session_list`'s order: three queries whatever the number of sessions and rows."""
+    by_id = {row["id"]: row for row in sessions}
+    if not by_id:
+        return sessions
+    rows = (
+        ("holds", Hold.objects.order_by("session_id", "position"), HOLD_COLUMNS),
+        ("stop_events", StopEvent.objects.order_by("session_id", "occurred_at"), STOP_EVENT_COLUMNS),
+        ("measurements", Measurement.objects.order_by("session_id", "measured_at"), MEASUREMENT_COLUMNS),
+    )
+    for name, queryset, columns in rows:
+        for session in sessions:
+            session[name] = []
+        for row in queryset.filter(session_id__in=list(by_id)).values(*columns):
+            by_id[row["session_id"]][name].append(row)
+    return sessions
 
 
 def session_get(*, owner: User, session_id) -> StretchSession | None:

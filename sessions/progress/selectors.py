@@ -29,10 +29,10 @@ def progression_freeze(*, client_id: int) -> Freeze | None:
     latest = alerts.order_by("-occurred_at", "-id").values("pk")[:1]
     relevant = list(
         alerts.filter(Q(acknowledged_at__isnull=True) | Q(pk__in=Subquery(latest)))
-        .select_related("hold__exercise", "stop_event__hold__exercise")
         .order_by("-occurred_at", "-id")
+        .values(*ALERT_EVENT_COLUMNS)
     )
-    open_events = [_event(alert) for alert in relevant if alert.acknowledged_at is None]
+    open_events = [_event(alert) for alert in relevant if alert["acknowledged_at"] is None]
     if open_events:
         return freeze(open_events=open_events, latest_event=None, clean_since=False)
     if not relevant:
@@ -44,16 +44,29 @@ def progression_freeze(*, client_id: int) -> Freeze | None:
     return freeze(open_events=[], latest_event=event, clean_since=clean)
 
 
-def _event(alert: Alert) -> SafetyEvent:
-    hold = alert.hold if alert.hold_id else (alert.stop_event.hold if alert.stop_event_id else None)
-    side = alert.stop_event.side if alert.stop_event_id else alert.hold.side
+# What an alert's event needs: the alert, and the side and exercise of the hold or stop event that
+# raised it (as values: the rows of the catalog behind them are wide, and only a slug is shown).
+ALERT_EVENT_COLUMNS = (
+    "kind", "session_id", "occurred_at", "acknowledged_at", "hold_id", "hold__side", "hold__exercise__slug",
+    "stop_event_id", "stop_event__side", "stop_event__hold__exercise__slug",
+)  # fmt: skip
+
+
+def _event(alert: dict[str, Any]) -> SafetyEvent:
+    """The event of an alert (a row of `ALERT_EVENT_COLUMNS`): a stop event's side, or the hold's;
+    the exercise of the hold it raised, or of the hold its stop event stopped."""
+    if alert["hold_id"]:
+        exercise = alert["hold__exercise__slug"]
+    else:
+        exercise = alert["stop_event__hold__exercise__slug"] if alert["stop_event_id"] else None
+    side = alert["stop_event__side"] if alert["stop_event_id"] else alert["hold__side"]
     return SafetyEvent(
-        kind=alert.kind,
-        session=str(alert.session_id),
-        occurred_at=alert.occurred_at,
-        exercise=hold.exercise.slug if hold else None,
+        kind=alert["kind"],
+        session=str(alert["session_id"]),
+        occurred_at=alert["occurred_at"],
+        exercise=exercise,
         side=side or None,
-        acknowledged=alert.acknowledged_at is not None,
+        acknowledged=alert["acknowledged_at"] is not None,
     )
 
 
@@ -67,13 +80,24 @@ def goal_holds(*, owner_id: int, exercise_ids, goal: str | None) -> list[Hold]:
     return list(holds.select_related("session").order_by("session__started_at", "position"))
 
 
-def progress(*, owner: User, exercise: Exercise, goal: str | None) -> dict[str, Any]:
+def exercise_with_doses(*, slug: str) -> tuple[Exercise | None, list[Dose]]:
+    """The exercise (without its JSON columns, which progress never shows) and its doses, in one
+    query — two for an exercise with no dose; (None, []) for an unknown slug."""
+    doses = Dose.objects.filter(exercise__slug=slug).select_related("exercise").order_by()  # picked by goal
+    doses = list(without_exercise_json(doses, "exercise"))
+    if doses:
+        return doses[0].exercise, doses
+    return without_exercise_json(Exercise.objects.filter(slug=slug)).first(), []
+
+
+def progress(*, owner: User, exercise: Exercise, doses: list[Dose], goal: str | None) -> dict[str, Any]:
     """An exercise's history for one user at one goal, per side, and the progression rule's next step
-    (`rules.progression`). Without a goal, the goal of the latest session with this exercise."""
+    (`rules.progression`) under the exercise's dose for that goal (`doses`: the exercise's, from
+    `exercise_with_doses`). Without a goal, the goal of the latest session with this exercise."""
     every_goal = goal_holds(owner_id=owner.pk, exercise_ids=[exercise.pk], goal=None)
     goal = goal or (every_goal[-1].session.goal if every_goal else Goal.GENERAL_FLEXIBILITY)
     holds = [h for h in every_goal if h.session.goal == goal]
-    dose = Dose.objects.filter(exercise=exercise, goal=goal).first()
+    dose = next((dose for dose in doses if dose.goal == goal), None)
     sides = _sides(exercise)
     series = {side: [h for h in holds if h.side == side] for side in sides}
     measurements = list(

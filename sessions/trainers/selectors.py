@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 from itertools import zip_longest
 from typing import Any
 
 from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from catalog.choices import Laterality, Side
@@ -22,55 +24,80 @@ from ..models import AccessLogEntry, Alert, Hold, Program, ProgramItem, StopEven
 from ..rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence_dropped
 from ..rules.safety import URGENCY, dose_for, is_high_pain
 
+# The columns of `trainer_client_rows`: a client's identity and `trainer_clients`' annotations.
+TRAINER_CLIENT_COLUMNS = (
+    "id", "email", "display_name", "last_session_at", "sessions_last_7_days", "sessions_last_28_days",
+    "target_sessions_per_week", "main_exercise", "open_alerts",
+)  # fmt: skip
+
+
+@cache
+def _users_with_activity() -> QuerySet[User]:
+    """Every user with the columns of a trainer's client list, built once and filtered per trainer:
+    resolving these annotations cost as much CPU as the rest of a client-list request. The windows
+    are counted back from the database's clock (`Now()`), so the query does not change between calls.
+    One to-many join (the sessions), the rest subqueries: the counts need no DISTINCT."""
+    live = Q(stretch_sessions__deleted_at__isnull=True)
+
+    def started_within(days: int) -> Q:
+        return live & Q(stretch_sessions__started_at__gte=Now() - timedelta(days=days))
+
+    current_program = Program.objects.filter(client=OuterRef("pk"), ended_at__isnull=True).order_by()  # one at most
+    first_item = ProgramItem.objects.filter(program__client=OuterRef("pk"), program__ended_at__isnull=True)
+    open_alerts = Alert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)
+    return User.objects.annotate(
+        last_session_at=Max("stretch_sessions__started_at", filter=live),
+        sessions_last_7_days=Count("stretch_sessions", filter=started_within(WEEK_DAYS)),
+        sessions_last_28_days=Count("stretch_sessions", filter=started_within(FOUR_WEEKS_DAYS)),
+        target_sessions_per_week=Subquery(current_program.values("sessions_per_week")[:1]),
+        main_exercise=Subquery(first_item.order_by("position").values("exercise__slug")[:1]),
+        open_alerts=Subquery(open_alerts.values("client").annotate(n=Count("id")).values("n")[:1]),
+    ).order_by("email")
+
+
+@cache
+def _client_rows() -> QuerySet[dict[str, Any]]:
+    return _users_with_activity().values(*TRAINER_CLIENT_COLUMNS)
+
 
 def trainer_clients(*, trainer: User) -> QuerySet[User]:
-    """The trainer's clients with activity, adherence to their program, open alerts and the
-    left/right balance of their main exercise (the program's first item) — in one query."""
-    now = timezone.now()
-    live = Q(stretch_sessions__deleted_at__isnull=True)
-    week, four_weeks = now - timedelta(days=WEEK_DAYS), now - timedelta(days=FOUR_WEEKS_DAYS)
-    current = Program.objects.filter(client=OuterRef("pk"), ended_at__isnull=True)
-    first_item = ProgramItem.objects.filter(program__client=OuterRef("pk"), program__ended_at__isnull=True).order_by(
-        "position"
-    )
+    """The trainer's clients with activity (sessions in the last 7 and 28 days), adherence to their
+    program, open alerts and their main exercise (the program's first item) — in one query. The
+    left/right balance of the main exercise is `main_exercise_balances`."""
+    return _users_with_activity().filter(pk__in=consented_client_ids(trainer))
 
-    def side_mean(side: str) -> Subquery:
-        holds = Hold.objects.filter(
-            session__owner=OuterRef("pk"),
+
+def trainer_client_rows(*, trainer: User) -> QuerySet[dict[str, Any]]:
+    """`trainer_clients` as rows of `TRAINER_CLIENT_COLUMNS`: one query."""
+    return _client_rows().filter(pk__in=consented_client_ids(trainer))
+
+
+def main_exercise_balances(
+    main_exercises: dict[int, str], *, now: datetime | None = None
+) -> dict[int, dict[str, float | None]]:
+    """The mean held seconds of each side over 28 days of each client's main exercise
+    (`main_exercises`: client id → exercise slug, from `trainer_clients`), as `left` and `right`
+    (None for a side without a hold): one query, none when no client has a main exercise."""
+    if not main_exercises:
+        return {}
+    four_weeks = (now or timezone.now()) - timedelta(days=FOUR_WEEKS_DAYS)
+    means = (
+        Hold.objects.filter(
+            session__owner_id__in=list(main_exercises),
             session__deleted_at__isnull=True,
             session__started_at__gte=four_weeks,
-            exercise__slug=OuterRef("main_exercise"),
-            side=side,
+            exercise__slug__in=set(main_exercises.values()),
+            side__in=(Side.LEFT, Side.RIGHT),
         )
-        return Subquery(holds.values("session__owner").annotate(mean=Avg("held_seconds")).values("mean")[:1])
-
-    return (
-        User.objects.filter(pk__in=consented_client_ids(trainer))
-        .annotate(
-            last_session_at=Max("stretch_sessions__started_at", filter=live),
-            sessions_last_7_days=Count(
-                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=week),
-                distinct=True,
-            ),
-            sessions_last_28_days=Count(
-                "stretch_sessions", filter=live & Q(stretch_sessions__started_at__gte=four_weeks),
-                distinct=True,
-            ),
-            target_sessions_per_week=Subquery(current.values("sessions_per_week")[:1]),
-            main_exercise=Subquery(first_item.values("exercise__slug")[:1]),
-        )
-        .annotate(
-            open_alerts=Subquery(
-                Alert.objects.filter(client=OuterRef("pk"), acknowledged_at__isnull=True)
-                .values("client")
-                .annotate(n=Count("id"))
-                .values("n")[:1]
-            ),
-            main_left_held_seconds=side_mean(Side.LEFT),
-            main_right_held_seconds=side_mean(Side.RIGHT),
-        )
-        .order_by("email")
-    )  # fmt: skip
+        .values_list("session__owner_id", "exercise__slug", "side")
+        .annotate(mean=Avg("held_seconds"))
+        .order_by()
+    )
+    balances = {client: {Side.LEFT: None, Side.RIGHT: None} for client in main_exercises}
+    for client, slug, side, mean in means:
+        if main_exercises[client] == slug:
+            balances[client][side] = mean
+    return {client: {"left": sides[Side.LEFT], "right": sides[Side.RIGHT]} for client, sides in balances.items()}
 
 
 def trainer_client(*, trainer: User, client_id: int) -> User | None:

@@ -12,6 +12,7 @@ from sessions.rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence
 from stretchapi.api.serializers import StrictCharField, StrictSerializer
 
 from .accounts import PersonSerializer
+from .documents import balance_difference
 
 
 class InvitationSerializer(serializers.Serializer):
@@ -48,10 +49,12 @@ class MainExerciseBalanceSerializer(serializers.Serializer):
     difference = serializers.SerializerMethodField(help_text="Left minus right, mean held seconds over 28 days.")
 
     def get_difference(self, client) -> float | None:
-        left, right = client.main_left_held_seconds, client.main_right_held_seconds
-        return round(left - right, 1) if left is not None and right is not None else None
+        return balance_difference(client.main_left_held_seconds, client.main_right_held_seconds)
 
 
+# A row of `trainers.selectors.trainer_clients` with its main exercise's balance (`main_left_held_seconds`,
+# `main_right_held_seconds`). The list writes it out as `documents.trainer_client_document`; this
+# describes it (the schema), and a test holds the two equal. (A comment: a docstring would be in the schema.)
 class TrainerClientSerializer(serializers.ModelSerializer):
     last_session_at = serializers.DateTimeField(allow_null=True)
     sessions_last_7_days = serializers.IntegerField()
