@@ -125,7 +125,7 @@ class StretchSessionSerializer(serializers.ModelSerializer):
         (its nested serializers among them) cost an upload's answer more than writing 40 holds. The
         schema still reads the declarations; a test holds both paths to the same output. A tombstone
         carries no content."""
-        deleted, _moment = session.deleted_at is not None, MOMENT.to_representation
+        deleted, _moment = session.deleted_at is not None, moment_writer()
         return {
             "id": str(session.id),
             "started_at": _moment(session.started_at),
