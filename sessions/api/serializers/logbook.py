@@ -23,7 +23,7 @@ from sessions.rules import records
 from sessions.rules.values import HIGH_PAIN
 from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
 
-from .documents import hold_document, moment_writer
+from .documents import hold_document, moment_writer, session_document
 from .fields import AwareDateTimeField, StrictDecimalField, intensity_field
 
 
@@ -121,38 +121,19 @@ class StretchSessionSerializer(serializers.ModelSerializer):
         return session.deleted_at is not None
 
     def to_representation(self, session: StretchSession) -> dict[str, Any]:
-        """The declared fields, written out as `HoldSerializer` does: building this serializer's fields
-        (its nested serializers among them) cost an upload's answer more than writing 40 holds. The
-        schema still reads the declarations; a test holds both paths to the same output. A tombstone
-        carries no content."""
-        deleted, _moment = session.deleted_at is not None, moment_writer()
-        return {
-            "id": str(session.id),
-            "started_at": _moment(session.started_at),
-            "ended_at": _moment(session.ended_at),
-            "goal": session.goal,
-            "outcome": session.outcome,
-            "assisted_by": session.assisted_by,
-            "trainer_id": session.assisting_trainer_id,
-            "partner_name": session.partner_name,
-            "notes": "" if deleted else session.notes,
-            "app_version": session.app_version,
-            "version": session.version,
-            "created_at": _moment(session.created_at),
-            "updated_at": _moment(session.updated_at),
-            "deleted": deleted,
-            "deleted_at": _moment(session.deleted_at),
-            "flags": {
-                "flagged": session.is_flagged,
-                "has_stop_event": session.has_stop_event,
-                "holds_above_target": session.holds_above_target,
-                "holds_outside_dose": session.holds_outside_dose,
-                "max_pain": session.max_pain,
-            },
-            "holds": [] if deleted else [_HOLD.to_representation(hold) for hold in session.holds.all()],
-            "stop_events": [] if deleted else [_STOP_EVENT.to_representation(e) for e in session.stop_events.all()],
-            "measurements": [] if deleted else [_MEASUREMENT.to_representation(m) for m in session.measurements.all()],
-        }
+        """The declared fields, written out by `documents.session_document`, as the session list
+        writes them: building this serializer's fields (its nested serializers among them) cost an
+        upload's answer more than writing 40 holds. The schema still reads the declarations; a
+        test holds both paths to the same output. A tombstone carries no content."""
+        document = session_document({**vars(session), "holds": [], "stop_events": [], "measurements": []},
+                                    moment_writer())  # fmt: skip
+        if not document["deleted"]:
+            document.update(
+                holds=[_HOLD.to_representation(hold) for hold in session.holds.all()],
+                stop_events=[_STOP_EVENT.to_representation(event) for event in session.stop_events.all()],
+                measurements=[_MEASUREMENT.to_representation(m) for m in session.measurements.all()],
+            )
+        return document
 
 
 # Shared by every session written out: their fields are built once.
