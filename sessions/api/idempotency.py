@@ -25,6 +25,7 @@ from sessions import errors
 from sessions.models import IdempotencyRecord, User
 from stretchapi.api import renderers
 from stretchapi.bulk import bulk_insert
+from stretchapi.compiled import CompiledQuery, Loader
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -98,9 +99,19 @@ def _expired(record: IdempotencyRecord) -> bool:
     return record.created_at < timezone.now() - IDEMPOTENCY_RETENTION
 
 
+_RECORD = Loader(IdempotencyRecord)
+_RECORD_OF_KEY = CompiledQuery(
+    lambda user_id, key: IdempotencyRecord.objects.filter(user=user_id, key=key).values_list(*_RECORD.columns()),
+    user_id=-7_001,
+    key="\0key",
+)
+
+
 def _record_of_key(*, user: User, key: str) -> IdempotencyRecord | None:
-    """The record of `key`, kept or expired (one row at most: the key is unique per user)."""
-    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+    """The record of `key`, kept or expired (one row at most: the key is unique per user); its
+    query is compiled once, as every keyed upload asks it first."""
+    rows = _RECORD_OF_KEY.rows(user_id=user.pk, key=key)
+    return _RECORD.load(rows[0], using=_RECORD_OF_KEY.database) if rows else None
 
 
 def idempotency_record_save(

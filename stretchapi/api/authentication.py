@@ -19,7 +19,7 @@ import functools
 import re
 from hmac import compare_digest
 
-from django.db import connection
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -29,6 +29,8 @@ from knox.models import get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
+
+from stretchapi.compiled import CompiledQuery, Loader
 
 # `Bearer <token>` exactly as the token endpoint hands it out: hex digits, nothing around them.
 BEARER_HEADER = re.compile(rf"Bearer ([0-9a-f]{{{CONSTANTS.TOKEN_KEY_LENGTH},512}})", re.IGNORECASE)
@@ -63,43 +65,34 @@ def _digest(token: str) -> str:
         return ""  # matches no stored digest
 
 
+@functools.cache
+def _token_loader() -> Loader:
+    return Loader(get_token_model(), user=get_user_model())
+
+
+_CHECK = CompiledQuery(lambda key: _candidates(key).values_list(*_token_loader().columns()), key="\0key")
+# What `signed_in_user_id` reads: the columns `_problem` judges, and the user's id.
+_SIGNED_IN = CompiledQuery(
+    lambda key: _candidates(key).values_list("digest", "expiry", "user__is_active", "user_id"), key="\0key"
+)
+
+
 def check_token(token: str):
     """The stored token `token` names, with its user, and what is wrong with it (None when it is
-    good): one indexed query. Returns `(auth_token, problem)`; `auth_token` is None when unknown."""
-    for auth_token in _candidates(token[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related("user"):
+    good): one indexed query, compiled once per process (the ORM spent more CPU building it than
+    the database answering it). Returns `(auth_token, problem)`; `auth_token` is None when unknown."""
+    for row in _CHECK.rows(key=token[: CONSTANTS.TOKEN_KEY_LENGTH]):
+        auth_token = _token_loader().load(row, using=_CHECK.database)
         problem = _problem(token, auth_token.digest, auth_token.expiry, auth_token.user.is_active)
         if problem is not TokenProblem.UNKNOWN:
             return auth_token, problem
     return None, TokenProblem.UNKNOWN
 
 
-@functools.cache
-def _signed_in_query(vendor: str):
-    """`_candidates`' query for what `signed_in_user_id` reads, compiled once per process (the ORM
-    spends more CPU building it than the database answering it): its SQL, its parameters, where
-    the key goes in them, and the converters the ORM applies to its columns (SQLite's datetimes)."""
-    placeholder = "\0key"
-    queryset = _candidates(placeholder).values_list("digest", "expiry", "user_id", "user__is_active")
-    compiler = queryset.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    fields = [column[0] for column in compiler.select[: compiler.col_count]]
-    return sql, list(params), list(params).index(placeholder), list(compiler.get_converters(fields).items())
-
-
 def signed_in_user_id(token: str) -> int | None:
     """The id of the user `token` signs in, when the token is good (`check_token`'s verdict, without
     loading the objects): what a reader that needs no more than who is asking calls."""
-    sql, params, at, converters = _signed_in_query(connection.vendor)
-    params = [*params]
-    params[at] = token[: CONSTANTS.TOKEN_KEY_LENGTH]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [list(row) for row in cursor.fetchall()]
-    for row in rows:
-        for position, (functions, expression) in converters:
-            for function in functions:
-                row[position] = function(row[position], expression, connection)
-        digest, expiry, user_id, is_active = row
+    for digest, expiry, is_active, user_id in _SIGNED_IN.rows(key=token[: CONSTANTS.TOKEN_KEY_LENGTH]):
         problem = _problem(token, digest, expiry, is_active)
         if problem is not TokenProblem.UNKNOWN:
             return user_id if problem is None else None

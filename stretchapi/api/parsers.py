@@ -16,12 +16,14 @@
 - `NaN` and `Infinity`, which are not JSON (DRF's strict mode): `parse_error`.
 
 The checks after decoding walk the value with an explicit stack, never by
-recursion.
+recursion, and only when the decoding saw a duplicated key or the text may
+hold a surrogate: the common body is not walked at all.
 """
 
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import re
 from typing import Any
@@ -35,8 +37,15 @@ from rest_framework.utils.json import strict_constant
 # far below Python's recursion limit. `settings.JSON_MAX_DEPTH` overrides it.
 JSON_MAX_DEPTH = 32
 
-# A JSON string (escapes included) or one bracket: brackets inside strings are skipped with their string.
-_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+# A JSON string, escapes included: the brackets inside it are not the structure's.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+# A decoded str holds a lone surrogate only if the text had one, or wrote one as an escape (`\\udc00`;
+# this also matches an escaped backslash followed by such letters, which merely costs the walk).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class BodyRefused(ParseError):
@@ -65,16 +74,16 @@ def max_depth() -> int:
 
 
 def check_depth(text: str, limit: int) -> None:
-    """Refuse text whose arrays and objects nest deeper than `limit`, before it is decoded."""
-    depth = 0
-    for match in _STRING_OR_BRACKET.finditer(text):
-        bracket = match.group()
-        if bracket in "[{":
-            depth += 1
-            if depth > limit:
-                raise JSONTooDeep(f"Arrays and objects may nest at most {limit} levels deep.")
-        elif bracket in "]}":
-            depth -= 1
+    """Refuse text whose arrays and objects nest deeper than `limit`, before it is decoded.
+
+    Text with no more than `limit` opening brackets cannot nest deeper. Otherwise the strings
+    are blanked and everything but the brackets dropped (by the regex engine, in C), and the
+    depth is the highest running count of opened less closed brackets."""
+    if text.count("[") + text.count("{") <= limit:
+        return
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit:
+        raise JSONTooDeep(f"Arrays and objects may nest at most {limit} levels deep.")
 
 
 class _Duplicated(dict):
@@ -139,9 +148,18 @@ class JSONParser(parsers.JSONParser):
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
         check_depth(text, max_depth())
+        duplicated = []
+
+        def hook(pairs: list[tuple[str, Any]]) -> dict:
+            value = _object(pairs)
+            if type(value) is _Duplicated:
+                duplicated.append(value)
+            return value
+
         try:
-            data = json.loads(text, object_pairs_hook=_object, parse_constant=strict_constant if self.strict else None)
+            data = json.loads(text, object_pairs_hook=hook, parse_constant=strict_constant if self.strict else None)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
-        check_value(data)
+        if duplicated or not _is_text(text) or _SURROGATE_ESCAPE.search(text):
+            check_value(data)  # finds the first problem in the body's order, and names its path
         return data

@@ -135,6 +135,38 @@ def test_a_built_instance_is_the_one_the_keyword_path_builds(client_user):
         build(session=row, held_secs=30)
 
 
+def test_a_plain_model_is_built_without_init_and_the_same(client_user):
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    row = session(client_user)
+    build = Builder(Hold)
+    values = {"id": uuid.uuid4(), "position": 1, "side": "right", "held_seconds": 20, "intensity": 4}
+
+    ours, theirs = build(session=row, exercise=exercise, **values), Hold(session=row, exercise=exercise, **values)
+
+    assert build.plain  # the upload's holds take the direct path
+    assert {k: v for k, v in vars(ours).items() if k != "_state"} == {
+        k: v for k, v in vars(theirs).items() if k != "_state"
+    }
+    assert (ours._state.adding, ours._state.db, ours._state.fields_cache) == (True, None, theirs._state.fields_cache)
+
+
+def test_a_model_someone_listens_to_is_built_by_init(client_user):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Hold)
+    try:
+        hold = Builder(Hold)(session=session(client_user), position=1)
+    finally:
+        post_init.disconnect(receiver, sender=Hold)
+
+    assert seen == [hold]
+
+
 def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     from sessions.models import IdempotencyRecord
 

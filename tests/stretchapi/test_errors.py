@@ -142,7 +142,9 @@ def test_health_reports_ok(api_client):
     assert response.json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("text", ['"\\ud800"', '{"\\udfff": 1}'])
+# Upper- and lower-case escapes, in a value, a key, and deep in a list: the parser walks the body
+# only when its text may hold one, so each place must be found.
+@pytest.mark.parametrize("text", ['"\\ud800"', '{"\\udfff": 1}', '"\\uDBFF"', '[{"a": ["b", "x\\uDC00"]}]'])
 def test_a_lone_surrogate_in_json_is_a_parse_error(as_client, text):
     response = as_client.post("/api/v1/sessions/", f'{{"id": "x", "goal": {text}}}', content_type="application/json")
 

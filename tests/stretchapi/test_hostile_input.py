@@ -161,6 +161,15 @@ def test_json_nested_to_the_limit_is_decoded_and_one_level_more_is_not():
         parser.parse(io.BytesIO(("[" + at_limit + "]").encode()), "application/json", {})
 
 
+def test_many_shallow_brackets_are_decoded_and_depth_after_them_is_not():
+    wide = "[" + ",".join(['{"a": [1]}'] * (2 * JSON_MAX_DEPTH)) + "]"  # more brackets than the limit, 3 deep
+    deep_after = "[" + ",".join(["[]"] * 100) + "," + "[" * JSON_MAX_DEPTH + "]" * JSON_MAX_DEPTH + "]"
+
+    assert len(JSONParser().parse(io.BytesIO(wide.encode()), "application/json", {})) == 2 * JSON_MAX_DEPTH
+    with pytest.raises(JSONTooDeep):
+        JSONParser().parse(io.BytesIO(deep_after.encode()), "application/json", {})
+
+
 def test_brackets_inside_strings_do_not_count_towards_the_nesting():
     text = '{"notes": "[[[[{{{{' + "[" * 100 + '\\"]]", "n": [[1]]}'
 

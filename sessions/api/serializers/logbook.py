@@ -23,7 +23,7 @@ from sessions.rules import records
 from sessions.rules.values import HIGH_PAIN
 from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
 
-from .documents import hold_document, moment_writer, session_document
+from .documents import Moment, hold_document, moment_writer, session_document
 from .fields import AwareDateTimeField, StrictDecimalField, intensity_field
 
 
@@ -48,7 +48,11 @@ class HoldSerializer(serializers.ModelSerializer):
         """The declared fields, written out (`documents.hold_document`): a page of sessions shows
         hundreds of holds, and DRF's field-by-field path costs several times as much. The schema
         still reads the declarations; a test holds both paths to the same output."""
-        return hold_document({**vars(hold), "exercise__slug": hold.exercise.slug}, moment_writer())
+        return _hold_document(hold, moment_writer())
+
+
+def _hold_document(hold: Hold, moment: Moment) -> dict[str, Any]:
+    return hold_document({**vars(hold), "exercise__slug": hold.exercise.slug}, moment)
 
 
 class StopEventSerializer(serializers.ModelSerializer):
@@ -125,11 +129,11 @@ class StretchSessionSerializer(serializers.ModelSerializer):
         writes them: building this serializer's fields (its nested serializers among them) cost an
         upload's answer more than writing 40 holds. The schema still reads the declarations; a
         test holds both paths to the same output. A tombstone carries no content."""
-        document = session_document({**vars(session), "holds": [], "stop_events": [], "measurements": []},
-                                    moment_writer())  # fmt: skip
+        moment = moment_writer()
+        document = session_document({**vars(session), "holds": [], "stop_events": [], "measurements": []}, moment)
         if not document["deleted"]:
             document.update(
-                holds=[_HOLD.to_representation(hold) for hold in session.holds.all()],
+                holds=[_hold_document(hold, moment) for hold in session.holds.all()],
                 stop_events=[_STOP_EVENT.to_representation(event) for event in session.stop_events.all()],
                 measurements=[_MEASUREMENT.to_representation(m) for m in session.measurements.all()],
             )
@@ -137,7 +141,7 @@ class StretchSessionSerializer(serializers.ModelSerializer):
 
 
 # Shared by every session written out: their fields are built once.
-_HOLD, _STOP_EVENT, _MEASUREMENT = HoldSerializer(), StopEventSerializer(), MeasurementSerializer()
+_STOP_EVENT, _MEASUREMENT = StopEventSerializer(), MeasurementSerializer()
 
 
 class HoldInputSerializer(StrictSerializer):

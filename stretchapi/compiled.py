@@ -1,0 +1,132 @@
+"""Queries whose SQL the ORM writes once per process, run many times with new values.
+
+The ORM builds and compiles a queryset's SQL every time it runs it. For the
+small indexed reads every request makes — whose token is this, which
+webhook endpoints want this client's events, was this Idempotency-Key seen —
+that costs several times what the database spends answering them. A
+`CompiledQuery` is the same queryset, built by the same code (so the rule it
+encodes is still written once, in its own module), compiled the first time
+it runs on a database; later runs put their values where the placeholders
+were and apply the converters the ORM would (SQLite's datetimes, JSON).
+
+Only values go through placeholders; anything else the query depends on is
+fixed for the life of the process. So a query must not read the clock, the
+settings or the request while it is built: those belong in its parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models
+from django.db.models import QuerySet
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[str, tuple[int, ...]]  # each placeholder's positions in `params`
+    converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
+
+
+class CompiledQuery:
+    """`build(**placeholders)` — a `values_list()` queryset — compiled once per database alias.
+
+    `placeholders` are values of the right type that appear nowhere else in the
+    query's parameters (say `-7_001` for an id, `"\\0key"` for a text): the
+    compiled parameters are searched for them, and a run puts its own values in
+    their places. A placeholder the ORM did not pass through as given (or at all)
+    is an error at the first run, not a wrong answer.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], **placeholders: Any):
+        self.build = build
+        self.placeholders = placeholders
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._alias: str | None = None  # the database the queryset reads, known at its first build
+
+    def _compile(self, queryset: QuerySet) -> _Compiled:
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        slots = {}
+        for name, placeholder in self.placeholders.items():
+            positions = tuple(i for i, p in enumerate(params) if type(p) is type(placeholder) and p == placeholder)
+            if not positions:
+                raise ValueError(f"The placeholder {name}={placeholder!r} is not among the query's parameters.")
+            slots[name] = positions
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        )
+        return _Compiled(sql, tuple(params), slots, converters)
+
+    @property
+    def database(self) -> str:
+        """The alias of the database the query reads (known once it has run)."""
+        if self._alias is None:
+            self._alias = self.build(**self.placeholders).db
+        return self._alias
+
+    def rows(self, **values: Any) -> list[list[Any]]:
+        """The query's rows for these values of the placeholders, as the ORM would convert them."""
+        if values.keys() != self.placeholders.keys():
+            raise TypeError(f"Give exactly {sorted(self.placeholders)}, not {sorted(values)}.")
+        connection = connections[self.database]
+        key = (self.database, connection.vendor)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(self.build(**self.placeholders))
+        params = list(compiled.params)
+        for name, positions in compiled.slots.items():
+            for position in positions:
+                params[position] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = [list(row) for row in cursor.fetchall()]
+        if compiled.converters:
+            for row in rows:
+                for position, functions, expression in compiled.converters:
+                    for function in functions:
+                        row[position] = function(row[position], expression, connection)
+        return rows
+
+
+class Loader(Generic[M]):
+    """Instances of `model` (and of the models its foreign keys name, cached on them) from the
+    columns of a row, as a queryset with `select_related` builds them.
+
+    `Loader(AuthToken, user=User)` reads `columns()` — the token's concrete fields,
+    then `user__<field>` for each of the user's — and gives a token whose `.user` is
+    loaded too, with no query.
+    """
+
+    def __init__(self, model: type[M], **related: type[models.Model]):
+        self.model = model
+        self.names = [f.attname for f in model._meta.concrete_fields]
+        self.related = [
+            (model._meta.get_field(name), [f.attname for f in other._meta.concrete_fields])
+            for name, other in related.items()
+        ]
+
+    def columns(self) -> list[str]:
+        """What to give `values_list()` for `load` to read."""
+        return [
+            *self.names,
+            *(f"{field.name}__{name}" for field, names in self.related for name in names),
+        ]
+
+    def load(self, row: list[Any], using: str) -> M:
+        instance = self.model.from_db(using, self.names, row[: len(self.names)])
+        start = len(self.names)
+        for field, names in self.related:
+            values = row[start : start + len(names)]
+            start += len(names)
+            loaded = getattr(instance, field.attname) is not None
+            field.set_cached_value(instance, field.related_model.from_db(using, names, values) if loaded else None)
+        return instance
