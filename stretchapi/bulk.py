@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import orjson
-from django.db import connections, models, router
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
@@ -44,6 +44,33 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} has no JSON form for bulk_insert")
 
 
+def insert_unless_taken(obj: models.Model) -> bool:
+    """Insert `obj` (a new instance whose primary key is set) unless a row already has its key: whether
+    it was inserted. Anything else wrong with the row raises, as an insert does.
+
+    On PostgreSQL this is one `INSERT … ON CONFLICT (<key>) DO NOTHING`: a taken key is no error, so the
+    caller's transaction needs no savepoint to go on (a concurrent twin's insert waits for the first to
+    commit or roll back, then finds the key taken or not). Elsewhere the insert runs in a savepoint."""
+    model = type(obj)
+    if obj.pk is None:
+        raise ValueError(f"insert_unless_taken needs the key of the {model.__name__} set.")
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        conflict = f"ON CONFLICT ({connection.ops.quote_name(model._meta.pk.column)}) DO NOTHING"
+        if _insert_postgresql(model, [obj], conflict) == 1:
+            return True
+        obj._state.adding, obj._state.db = True, None  # not stored
+        return False
+    try:
+        with transaction.atomic(using=connection.alias):
+            model.objects.using(connection.alias).bulk_create([obj])
+    except IntegrityError:
+        if model.objects.using(connection.alias).filter(pk=obj.pk).exists():
+            return False
+        raise
+    return True
+
+
 def bulk_insert(model: type[M], objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
     """Insert `objs` (new instances of `model`) in one statement; returns them, saved, as `bulk_create` does.
     `ignore_conflicts`: a row whose key or unique fields are taken is left out, as `bulk_create` leaves it
@@ -54,6 +81,14 @@ def bulk_insert(model: type[M], objs: Sequence[M], *, ignore_conflicts: bool = F
     connection = connections[using]
     if connection.vendor != "postgresql":
         return model.objects.using(using).bulk_create(objs, ignore_conflicts=ignore_conflicts)
+    _insert_postgresql(model, objs, "ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+    return objs
+
+
+def _insert_postgresql(model: type[M], objs: Sequence[M], conflict: str) -> int:
+    """`objs` in one statement (`conflict`: its ON CONFLICT clause, if any); how many rows it inserted."""
+    using = router.db_for_write(model)
+    connection = connections[using]
     meta = model._meta
     auto_pk = meta.pk if isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField) else None
     fields = [f for f in meta.concrete_fields if f is not auto_pk]
@@ -68,18 +103,20 @@ def bulk_insert(model: type[M], objs: Sequence[M], *, ignore_conflicts: bool = F
     quote = connection.ops.quote_name
     table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"  # noqa: S608
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    if conflict:
+        sql += f" {conflict}"
     with connection.cursor() as cursor:
-        if auto_pk is None or ignore_conflicts:
+        if auto_pk is None or conflict:
             cursor.execute(sql, [document.decode()])
+            inserted = cursor.rowcount
         else:
             cursor.execute(f"{sql} RETURNING {quote(auto_pk.column)}", [document.decode()])
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 setattr(obj, auto_pk.attname, pk)
+            inserted = len(objs)
     for obj in objs:
         obj._state.adding, obj._state.db = False, using
-    return objs
+    return inserted
 
 
 class Builder(Generic[M]):

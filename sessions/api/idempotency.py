@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from sessions.models import IdempotencyRecord, User
 from stretchapi.api import renderers
 from stretchapi.bulk import bulk_insert
 from stretchapi.compiled import CompiledQuery, Loader
+from stretchapi.transactions import all_or_nothing
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -76,7 +76,7 @@ def idempotent(handler):
             if record.request_hash != fingerprint:
                 raise errors.IdempotencyKeyReused
             return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
-        with transaction.atomic():
+        with all_or_nothing():  # a failure anywhere in it is the answer: the handler's writes need no savepoint
             response = handler(view, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 idempotency_record_save(

@@ -8,16 +8,18 @@ transaction: a session is never stored without its flags and alerts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
-from stretchapi.bulk import Builder, bulk_insert
+from stretchapi.bulk import Builder, bulk_insert, insert_unless_taken
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
+from stretchapi.transactions import atomic
 
 from .. import errors
 from ..alerts.services import alerts_raise
@@ -81,24 +83,29 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     nothing of it. Concurrent retries race on the primary key: exactly one
     insert wins and the others become retries.
 
-    A new id is the common case, so nothing is read before the insert: the
-    insert itself finds a stored session (its primary key, or the rows' ids
-    already taken), and only then is the session looked up. The session id
-    decides before the rows' client-chosen ids do: a retry finds its holds
-    already stored, and that is a retry, not a `RecordConflict` — so the
-    session is looked up whenever the insert fails, for either reason.
+    A new id is the common case, so nothing is read before the insert (unless
+    the phone chose the rows' ids, which must be new): the session's insert
+    itself finds its id taken (`insert_unless_taken`, which needs no
+    savepoint in a caller's transaction), and only then is the stored session
+    looked up. The session id decides before the rows' ids do: a retry finds
+    its holds already stored, and that is a retry, not a `RecordConflict`.
+    What is refused is refused before anything is written. The writes are one
+    transaction of their own, or part of the caller's `all_or_nothing()` one
+    (a keyed upload's, with its answer) with no savepoint of their own.
     """
     data = upload_check(data=data)
-    try:
-        with transaction.atomic():
-            _refuse_taken_child_ids(data)
-            session = _session_create(owner=owner, data=data, content_hash=content_hash)
-    except (IntegrityError, errors.RecordConflict):
-        existing = StretchSession.objects.filter(pk=data["id"]).first()
-        if existing is None:
-            raise
-        return _upload_retry(existing, owner=owner, content_hash=content_hash), False
-    return session, True
+    session, rows = _session_build(owner=owner, data=data, content_hash=content_hash)  # judged; nothing written yet
+    taken = _taken_child_ids(data)
+    if taken is None:
+        with atomic():
+            if insert_unless_taken(session):
+                return _session_rows_store(session, rows), True
+    existing = StretchSession.objects.filter(pk=data["id"]).first()
+    if existing is None:
+        if taken is not None:
+            raise errors.RecordConflict(f"One of the ids in '{taken}' is already in use; generate new ids.")
+        raise errors.SessionConflict  # taken a moment ago, and gone again since
+    return _upload_retry(existing, owner=owner, content_hash=content_hash), False
 
 
 def _upload_retry(existing: StretchSession, *, owner: User, content_hash: str) -> StretchSession:
@@ -111,16 +118,24 @@ def _upload_retry(existing: StretchSession, *, owner: User, content_hash: str) -
     return existing
 
 
-def _refuse_taken_child_ids(data: dict[str, Any]) -> None:
-    """Client-chosen ids of holds, stop events and measurements must be new."""
+def _taken_child_ids(data: dict[str, Any]) -> str | None:
+    """Which list has a client-chosen id (of a hold, stop event or measurement) already in use, if any."""
     for model, key in ((Hold, "holds"), (StopEvent, "stop_events"), (Measurement, "measurements")):
         ids = [item["id"] for item in data.get(key, []) if item.get("id")]
         if ids and model.objects.filter(id__in=ids).exists():
-            raise errors.RecordConflict(f"One of the ids in '{key}' is already in use; generate new ids.")
+            return key
+    return None
 
 
-def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> StretchSession:
-    now = timezone.now()
+@dataclass
+class _Rows:
+    holds: list[Hold]
+    stop_events: list[StopEvent]
+    measurements: list[Measurement]
+
+
+def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, _Rows]:
+    """The session and its rows, judged by the rules, with the session's flags: all known before any write."""
     session = StretchSession(
         id=data["id"],
         owner=owner,
@@ -134,7 +149,7 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         notes=data.get("notes", ""),
         app_version=data.get("app_version", ""),
         content_hash=content_hash,
-        updated_at=now,
+        updated_at=timezone.now(),
     )
     doses: dict[int, Dose | None] = {}
     holds = [_hold_build(session, position, hold, doses) for position, hold in enumerate(data.get("holds", []), 1)]
@@ -143,14 +158,18 @@ def _session_create(*, owner: User, data: dict[str, Any], content_hash: str) -> 
         for event in data.get("stop_events", [])
     ]
     measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
-    _flags_store(session, safety.session_flags(holds=holds, stop_events=stop_events))  # known before any write
-    bulk_insert(StretchSession, [session])
-    bulk_insert(Hold, holds)
-    bulk_insert(StopEvent, stop_events)
-    bulk_insert(Measurement, measurements)
-    alerts = alerts_raise(session, holds=holds, stop_events=stop_events)
+    _flags_store(session, safety.session_flags(holds=holds, stop_events=stop_events))
+    return session, _Rows(holds, stop_events, measurements)
+
+
+def _session_rows_store(session: StretchSession, rows: _Rows) -> StretchSession:
+    """The rows of a session just stored, its alerts raised, and the trainers told (after commit)."""
+    bulk_insert(Hold, rows.holds)
+    bulk_insert(StopEvent, rows.stop_events)
+    bulk_insert(Measurement, rows.measurements)
+    alerts = alerts_raise(session, holds=rows.holds, stop_events=rows.stop_events)
     session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
-    return session_with_rows(session, holds=holds, stop_events=stop_events, measurements=measurements)
+    return session_with_rows(session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements)
 
 
 _new_hold = Builder(Hold)
