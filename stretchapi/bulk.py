@@ -85,10 +85,36 @@ def bulk_insert(model: type[M], objs: Sequence[M], *, ignore_conflicts: bool = F
     return objs
 
 
-def _insert_postgresql(model: type[M], objs: Sequence[M], conflict: str) -> int:
-    """`objs` in one statement (`conflict`: its ON CONFLICT clause, if any); how many rows it inserted."""
-    using = router.db_for_write(model)
-    connection = connections[using]
+def bulk_insert_all(*batches: tuple[type[models.Model], Sequence[models.Model]]) -> None:
+    """Several models' new rows, each batch as `bulk_insert` inserts it, in one statement on PostgreSQL
+    (each batch but the last a data-modifying `WITH` clause; every row is checked against every
+    constraint as in separate inserts, the foreign keys at commit as always): one round trip instead
+    of one a table. The auto-incremented keys of the last batch come back; no other batch may have one."""
+    batches = [(model, objs) for model, objs in batches if objs]
+    if not batches:
+        return
+    connection = connections[router.db_for_write(batches[-1][0])]
+    if connection.vendor != "postgresql":
+        for model, objs in batches:
+            bulk_insert(model, objs)
+        return
+    statements = [_statement(connection, model, objs) for model, objs in batches]
+    if any(auto_pk is not None for _, _, auto_pk in statements[:-1]):
+        raise ValueError("Only the last batch of bulk_insert_all may have an auto-incremented key.")
+    clauses = ", ".join(f"b{i} AS ({sql})" for i, (sql, _, _) in enumerate(statements[:-1]))
+    sql, _, auto_pk = statements[-1]
+    _execute(
+        connection,
+        [objs for _, objs in batches],
+        f"WITH {clauses} {sql}" if clauses else sql,
+        [document for _, document, _ in statements],
+        auto_pk,
+        objs_returning=batches[-1][1],
+    )
+
+
+def _statement(connection, model: type[M], objs: Sequence[M]) -> tuple[str, str, models.Field | None]:
+    """The INSERT of `objs` from one JSON document (PostgreSQL), the document, and the auto key if any."""
     meta = model._meta
     auto_pk = meta.pk if isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField) else None
     fields = [f for f in meta.concrete_fields if f is not auto_pk]
@@ -103,20 +129,34 @@ def _insert_postgresql(model: type[M], objs: Sequence[M], conflict: str) -> int:
     quote = connection.ops.quote_name
     table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"  # noqa: S608
+    return sql, document.decode(), auto_pk
+
+
+def _execute(connection, groups, sql: str, params: list[str], auto_pk, *, objs_returning, conflict: str = "") -> int:
+    """Run an insert of `_statement`s; set the returned auto keys on `objs_returning`; mark every
+    object of `groups` stored. How many rows the last INSERT inserted."""
     if conflict:
         sql += f" {conflict}"
     with connection.cursor() as cursor:
         if auto_pk is None or conflict:
-            cursor.execute(sql, [document.decode()])
+            cursor.execute(sql, params)
             inserted = cursor.rowcount
         else:
-            cursor.execute(f"{sql} RETURNING {quote(auto_pk.column)}", [document.decode()])
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(auto_pk.column)}", params)
+            for obj, (pk,) in zip(objs_returning, cursor.fetchall(), strict=True):
                 setattr(obj, auto_pk.attname, pk)
-            inserted = len(objs)
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, using
+            inserted = len(objs_returning)
+    for objs in groups:
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, connection.alias
     return inserted
+
+
+def _insert_postgresql(model: type[M], objs: Sequence[M], conflict: str) -> int:
+    """`objs` in one statement (`conflict`: its ON CONFLICT clause, if any); how many rows it inserted."""
+    connection = connections[router.db_for_write(model)]
+    sql, document, auto_pk = _statement(connection, model, objs)
+    return _execute(connection, [objs], sql, [document], auto_pk, objs_returning=objs, conflict=conflict)
 
 
 class Builder(Generic[M]):
@@ -134,7 +174,11 @@ class Builder(Generic[M]):
         self.columns = [(f.attname, f.get_default) for f in fields]
         self.relations = [(f.name, f.attname, f.target_field.attname, f) for f in fields if f.is_relation]
         self.accepted = frozenset(f.attname for f in fields) | {f.name for f in fields if f.is_relation}
-        self.names = [f.attname for f in fields]
+        # The defaults: those made anew for each instance (a callable, a database default), and the
+        # others, the same value every time, as `Field.get_default` gives them.
+        made = [f for f in fields if (f.has_default() and callable(f.default)) or f.has_db_default()]
+        self.made = [(f.attname, f.get_default) for f in made]
+        self.fixed = {f.attname: f.get_default() for f in fields if f not in made}
         # `Model.__init__` given every value by position only stores each in the instance's `__dict__`
         # through its field's descriptor, between the `pre_init` and `post_init` signals. When the
         # descriptors are Django's plain ones (a foreign key's only clears a cached object, which a new
@@ -154,13 +198,17 @@ class Builder(Generic[M]):
                 obj = values.pop(name)
                 values[attname] = None if obj is None else getattr(obj, target)
                 related.append((field, obj))
-        row = [values[name] if name in values else default() for name, default in self.columns]
         if self.plain and not (pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)):
             instance = self.model.__new__(self.model)
             instance._state = ModelState()
-            instance.__dict__.update(zip(self.names, row, strict=True))
+            attributes = instance.__dict__
+            attributes.update(self.fixed)
+            for name, default in self.made:
+                if name not in values:
+                    attributes[name] = default()
+            attributes.update(values)
         else:
-            instance = self.model(*row)
+            instance = self.model(*[values[name] if name in values else default() for name, default in self.columns])
         for field, obj in related:
             field.set_cached_value(instance, obj)
         return instance

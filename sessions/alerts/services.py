@@ -17,6 +17,12 @@ _new_alert = Builder(Alert)
 def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> list[Alert]:
     """The safety alerts of newly stored rows, as the rules call for them, in the caller's transaction
     (one insert); the caller tells the trainers (`sessions.notifications.services`)."""
+    return bulk_insert(Alert, alerts_called_for(session, holds=holds, stop_events=stop_events))
+
+
+def alerts_called_for(session: StretchSession, *, holds: list[Hold], stop_events: list[StopEvent]) -> list[Alert]:
+    """The safety alerts new rows call for, by the rules, not yet stored: for a caller that inserts
+    them with the rows themselves (the upload), in the same transaction, before it tells anyone."""
     alerts = [
         _new_alert(client=session.owner, session=session, kind=kind, stop_event=event, occurred_at=event.occurred_at)
         for event in stop_events
@@ -33,7 +39,7 @@ def alerts_raise(session: StretchSession, *, holds: list[Hold], stop_events: lis
         for hold in holds
         for kind in safety.hold_alert_kinds(hold)
     ]
-    return bulk_insert(Alert, alerts)
+    return alerts
 
 
 @transaction.atomic

@@ -16,16 +16,16 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
-from stretchapi.bulk import Builder, bulk_insert, insert_unless_taken
+from stretchapi.bulk import Builder, bulk_insert_all, insert_unless_taken
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 from stretchapi.transactions import atomic
 
 from .. import errors
-from ..alerts.services import alerts_raise
+from ..alerts.services import alerts_called_for, alerts_raise
 from ..choices import StopAction
 from ..limits import MAX_HOLDS_PER_SESSION
-from ..models import Hold, Measurement, StopEvent, StretchSession, User
+from ..models import Alert, Hold, Measurement, StopEvent, StretchSession, User
 from ..notifications.services import alerts_raised_notify, session_stored_notify
 from ..rules import records, safety
 from ..rules.records import Problems
@@ -163,11 +163,12 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
 
 
 def _session_rows_store(session: StretchSession, rows: _Rows) -> StretchSession:
-    """The rows of a session just stored, its alerts raised, and the trainers told (after commit)."""
-    bulk_insert(Hold, rows.holds)
-    bulk_insert(StopEvent, rows.stop_events)
-    bulk_insert(Measurement, rows.measurements)
-    alerts = alerts_raise(session, holds=rows.holds, stop_events=rows.stop_events)
+    """The rows of a session just stored and the alerts they raise (one statement), and the trainers
+    told (after commit)."""
+    alerts = alerts_called_for(session, holds=rows.holds, stop_events=rows.stop_events)
+    bulk_insert_all(
+        (Hold, rows.holds), (StopEvent, rows.stop_events), (Measurement, rows.measurements), (Alert, alerts)
+    )
     session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
     return session_with_rows(session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements)
 

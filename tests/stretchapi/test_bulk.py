@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from catalog.models import Exercise
-from sessions.models import Alert, Hold, Measurement, StretchSession
+from sessions.models import Alert, Hold, Measurement, StopEvent, StretchSession
 from stretchapi.bulk import Builder, bulk_insert
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +179,47 @@ def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     bulk_insert(IdempotencyRecord, [record({"second": True})], ignore_conflicts=True)
 
     assert list(IdempotencyRecord.objects.values_list("response_body", flat=True)) == [{"first": ["é", 1.5, None]}]
+
+
+def test_several_tables_in_one_statement_are_the_rows_of_separate_inserts(client_user, django_assert_num_queries):
+    from stretchapi.bulk import bulk_insert_all
+
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    row = session(client_user)
+    bulk_insert(StretchSession, [row])
+    ours = holds(row, exercise)
+    measures = [Measurement(session=row, kind="sit_and_reach", value=Decimal("12.5"), unit="cm", measured_at=STARTED)]
+    alerts = [Alert(client=client_user, session=row, hold=ours[1], kind="high_pain", occurred_at=STARTED)]
+
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+        bulk_insert_all((Hold, ours), (StopEvent, []), (Measurement, measures), (Alert, alerts))
+
+    assert [h.pk for h in Hold.objects.filter(session=row).order_by("position")] == [h.pk for h in ours]
+    assert Measurement.objects.get(session=row).value == Decimal("12.5")
+    assert alerts[0].pk is not None and Alert.objects.get(pk=alerts[0].pk).hold_id == ours[1].pk
+    assert not any(obj._state.adding for obj in (*ours, *measures, *alerts))
+
+
+def test_one_bad_row_of_several_tables_stores_none_of_them(client_user):
+    from stretchapi.bulk import bulk_insert_all
+
+    row = session(client_user)
+    bulk_insert(StretchSession, [row])
+    good = Measurement(session=row, kind="sit_and_reach", value=Decimal("1.0"), unit="cm", measured_at=STARTED)
+    bad = Hold(session=row, exercise=Exercise.objects.first(), side="left", position=1, held_seconds=30, intensity=11)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert_all((Measurement, [good]), (Hold, [bad]))
+
+    assert (Measurement.objects.filter(session=row).count(), Hold.objects.filter(session=row).count()) == (0, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite inserts each batch apart")
+def test_only_the_last_batch_may_have_an_auto_key(client_user):
+    from stretchapi.bulk import bulk_insert_all
+
+    row = session(client_user)
+    alert = Alert(client=client_user, session=row, kind="high_pain", occurred_at=STARTED)
+
+    with pytest.raises(ValueError, match="last batch"):
+        bulk_insert_all((Alert, [alert]), (StretchSession, [row]))

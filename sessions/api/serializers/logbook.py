@@ -23,7 +23,7 @@ from sessions.rules import records
 from sessions.rules.values import HIGH_PAIN
 from stretchapi.api.serializers import StrictCharField, StrictIntegerField, StrictSerializer, StrictUUIDField
 
-from .documents import Moment, hold_document, moment_writer, session_document
+from .documents import Moment, hold_document, measurement_document, moment_writer, session_document
 from .fields import AwareDateTimeField, StrictDecimalField, intensity_field
 
 
@@ -88,6 +88,10 @@ class MeasurementSerializer(serializers.ModelSerializer):
     def get_side(self, measurement: Measurement) -> str | None:
         return measurement.side or None
 
+    def to_representation(self, measurement: Measurement) -> dict[str, Any]:
+        """The declared fields, written out (`documents.measurement_document`), as for holds."""
+        return measurement_document(vars(measurement), moment_writer())
+
 
 class SafetyFlagsSerializer(serializers.Serializer):
     """Derived when the session's holds and stop events are stored."""
@@ -135,13 +139,13 @@ class StretchSessionSerializer(serializers.ModelSerializer):
             document.update(
                 holds=[_hold_document(hold, moment) for hold in session.holds.all()],
                 stop_events=[_STOP_EVENT.to_representation(event) for event in session.stop_events.all()],
-                measurements=[_MEASUREMENT.to_representation(m) for m in session.measurements.all()],
+                measurements=[measurement_document(vars(m), moment) for m in session.measurements.all()],
             )
         return document
 
 
 # Shared by every session written out: their fields are built once.
-_STOP_EVENT, _MEASUREMENT = StopEventSerializer(), MeasurementSerializer()
+_STOP_EVENT = StopEventSerializer()
 
 
 class HoldInputSerializer(StrictSerializer):
