@@ -6,13 +6,28 @@ reads, so a list costs a fixed number of queries whatever its length.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Aggregate, F, JSONField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    JSONField,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils.module_loading import import_string
@@ -43,9 +58,23 @@ VERSION_CACHE = "catalog"  # an alias of settings.CACHES
 VERSION_KEY = "catalog:version"
 
 
+@functools.cache
+def _version_query(vendor: str) -> tuple[str, tuple]:
+    """The SQL of `catalog_version_number`, compiled once per process and database vendor: the ORM
+    spent more CPU building this one-row query than the database answering it, on every
+    uncached catalog read."""
+    query = CatalogVersion.objects.filter(id=1).values_list("number").query
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return sql, tuple(params)
+
+
 def catalog_version_number() -> int:
     """The catalog's current version (0 before anything was loaded)."""
-    return CatalogVersion.objects.filter(id=1).values_list("number", flat=True).first() or 0
+    sql, params = _version_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return (row[0] if row else None) or 0
 
 
 def catalog_version_recent() -> int:
@@ -189,10 +218,11 @@ def _template(name: str, build) -> QuerySet:
     return _TEMPLATES[key].all()
 
 
-def exercise_list_rows() -> QuerySet[Exercise]:
-    """`exercise_list()` in one query: the rows it prefetches come as `muscle_rows`, `equipment_rows`,
-    `dose_rows` and `use_case_rows` (lists of dicts, in the models' order)."""
-    return _template("list", _build_list_rows)
+def exercise_list_values() -> QuerySet[dict[str, Any]]:
+    """`exercise_list()` in one query, as dicts of `LIST_ITEM_COLUMNS`: the rows it prefetches come as
+    `muscle_rows`, `equipment_rows`, `dose_rows` and `use_case_rows` (lists of dicts, in the models' order).
+    Dicts, not exercises: a page of the list shows the columns as they are read."""
+    return _template("list", _build_list_values)
 
 
 def exercise_detail_rows() -> QuerySet[Exercise]:
@@ -209,13 +239,30 @@ LIST_ITEM_FIELDS = (
 )  # fmt: skip
 
 
-def _build_list_rows() -> QuerySet[Exercise]:
-    return (
-        Exercise.objects.filter(retired_at__isnull=True)
-        .select_related("body_region")
-        .only(*LIST_ITEM_FIELDS)
-        .annotate(**_list_rows())
-    )
+LIST_ITEM_COLUMNS = (*LIST_ITEM_FIELDS, "muscle_rows", "equipment_rows", "dose_rows", "use_case_rows")
+
+
+def _build_list_values() -> QuerySet[dict[str, Any]]:
+    return Exercise.objects.filter(retired_at__isnull=True).annotate(**_list_rows()).values(*LIST_ITEM_COLUMNS)
+
+
+def page_with_count(rows: QuerySet[dict[str, Any]], *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The `limit` rows of the values queryset `rows` from `offset`, and how many `rows` holds in all.
+
+    One query: `COUNT(*) OVER ()` is counted before LIMIT and OFFSET cut the page, so every row of the
+    page carries the total. An empty page carries nothing, and a DISTINCT or combined query would
+    count before it deduplicates: those ask the database for the count apart.
+    """
+    query = rows.query
+    if query.distinct or query.combinator or query.is_sliced:
+        return list(rows[offset : offset + limit]), rows.count()
+    page = list(rows.annotate(rows_in_all=Window(Count("*")))[offset : offset + limit])
+    if not page:
+        return page, rows.count()
+    total = page[0]["rows_in_all"]
+    for row in page:
+        del row["rows_in_all"]
+    return page, total
 
 
 def _build_detail_rows() -> QuerySet[Exercise]:
