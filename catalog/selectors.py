@@ -255,21 +255,28 @@ def _build_list_values() -> QuerySet[dict[str, Any]]:
     return Exercise.objects.filter(retired_at__isnull=True).annotate(**_list_rows()).values(*LIST_ITEM_COLUMNS)
 
 
-def page_with_count(rows: QuerySet[dict[str, Any]], *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def page_with_count(
+    rows: QuerySet[dict[str, Any]], *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
     """The `limit` rows of the values queryset `rows` from `offset`, and how many `rows` holds in all.
 
     One query: `COUNT(*) OVER ()` is counted before LIMIT and OFFSET cut the page, so every row of the
-    page carries the total. An empty page carries nothing, and a DISTINCT or combined query would
-    count before it deduplicates: those ask the database for the count apart.
+    page carries the total. An empty page carries none: from offset 0 the total is then 0; from
+    further on it is only known to be at most `offset`, and is None (a page past the end needs no
+    more). A DISTINCT or combined query would count before it deduplicates: it asks the count apart.
     """
     if getattr(rows, "whole_list", False):
-        return _whole_list_page(offset=offset, limit=limit)
+        return _counted(_whole_list_rows(offset=offset, limit=limit), offset)
     query = rows.query
     if query.distinct or query.combinator or query.is_sliced:
         return list(rows[offset : offset + limit]), rows.count()
-    page = list(rows.annotate(rows_in_all=Window(Count("*")))[offset : offset + limit])
+    return _counted(list(rows.annotate(rows_in_all=Window(Count("*")))[offset : offset + limit]), offset)
+
+
+def _counted(page: list[dict[str, Any]], offset: int) -> tuple[list[dict[str, Any]], int | None]:
+    """`page` without the total its rows carry, and that total."""
     if not page:
-        return page, rows.count()
+        return page, 0 if offset == 0 else None
     total = page[0]["rows_in_all"]
     for row in page:
         del row["rows_in_all"]
@@ -289,23 +296,17 @@ def _whole_list_query(vendor: str) -> tuple[str, tuple, list[str], list]:
     return f"{sql} LIMIT %s OFFSET %s", tuple(params), names, list(compiler.get_converters(columns).items())
 
 
-def _whole_list_page(*, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def _whole_list_rows(*, offset: int, limit: int) -> list[dict[str, Any]]:
     database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy each converter would ask
     sql, params, names, converters = _whole_list_query(database.vendor)
     with database.cursor() as cursor:
         cursor.execute(sql, (*params, limit, offset))
         rows = [list(row) for row in cursor.fetchall()]
-    if not rows:
-        return [], _template("list", _build_list_values).count()
     for row in rows:
         for position, (functions, expression) in converters:
             for function in functions:
                 row[position] = function(row[position], expression, database)
-    page = [dict(zip(names, row, strict=True)) for row in rows]
-    total = page[0].pop("rows_in_all")
-    for row in page[1:]:
-        del row["rows_in_all"]
-    return page, total
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _build_detail_rows() -> QuerySet[Exercise]:

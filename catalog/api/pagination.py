@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 
 from catalog import selectors
 from stretchapi.api.pagination import PageNumberPagination
@@ -10,20 +10,22 @@ from stretchapi.api.pagination import PageNumberPagination
 
 class CountingPaginator(Paginator):
     """Django's paginator over a values queryset, reading a page and the count together
-    (`selectors.page_with_count`): where it would ask the count first, then the page, it asks once.
+    (`selectors.page_with_count`): where it would ask the count, then the page, it asks once.
 
-    A page past the end holds no row to carry the count: Django's own reading then decides
-    (a 404 beyond the first page), with the count asked apart.
+    It answers as Django's own reading would: an empty first page is a page of nothing (or
+    EmptyPage when `allow_empty_first_page` is off); a page past the end is EmptyPage, which DRF
+    makes a 404, without asking the count.
     """
 
     def page(self, number):
         if self.orphans or not isinstance(number, int) or number < 1:
             return super().page(number)
-        bottom = (number - 1) * self.per_page
-        rows, count = selectors.page_with_count(self.object_list, offset=bottom, limit=self.per_page)
-        self.count = count  # the cached property, filled from the page's own query
-        if not rows:
-            return super().page(number)
+        rows, count = selectors.page_with_count(
+            self.object_list, offset=(number - 1) * self.per_page, limit=self.per_page
+        )
+        if not rows and not (number == 1 and self.allow_empty_first_page):
+            raise EmptyPage(self.error_messages["no_results"])  # past the last page, whatever the count
+        self.count = count  # Django's cached property, from the page's own query (0 for an empty first page)
         return self._get_page(rows, number, self)
 
 
