@@ -13,7 +13,7 @@ import orjson
 from django.conf import settings
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
@@ -32,6 +32,8 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils.module_loading import import_string
+
+from stretchapi.compiled import CompiledQuery
 
 from . import choices, rules
 from .content import Vocabularies, canonical_content
@@ -59,23 +61,15 @@ VERSION_CACHE = "catalog"  # an alias of settings.CACHES
 VERSION_KEY = "catalog:version"
 
 
-@functools.cache
-def _version_query(vendor: str) -> tuple[str, tuple]:
-    """The SQL of `catalog_version_number`, compiled once per process and database vendor: the ORM
-    spent more CPU building this one-row query than the database answering it, on every
-    uncached catalog read."""
-    query = CatalogVersion.objects.filter(id=1).values_list("number").query
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    return sql, tuple(params)
+# Compiled once: the ORM spent more CPU building this one-row query than the database answering it,
+# on every uncached catalog read.
+_VERSION = CompiledQuery(lambda: CatalogVersion.objects.filter(id=1).values_list("number"))
 
 
 def catalog_version_number() -> int:
     """The catalog's current version (0 before anything was loaded)."""
-    sql, params = _version_query(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return (row[0] if row else None) or 0
+    rows = _VERSION.rows()
+    return (rows[0][0] if rows else None) or 0
 
 
 def catalog_version_recent() -> int:
@@ -283,30 +277,24 @@ def _counted(page: list[dict[str, Any]], offset: int) -> tuple[list[dict[str, An
     return page, total
 
 
-@functools.cache
-def _whole_list_query(vendor: str) -> tuple[str, tuple, list[str], list]:
-    """`page_with_count`'s query for the whole list in its model's order, compiled once per process and
-    database vendor (the ORM spent more CPU compiling it than the database answering it), with the
-    names its values rows give the columns and the converters the ORM applies to them."""
-    rows = _template("list", _build_list_values).annotate(rows_in_all=Window(Count("*")))
-    compiler = rows.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    names = [*rows.query.extra_select, *rows.query.values_select, *rows.query.annotation_select]
-    columns = [column[0] for column in compiler.select[: compiler.col_count]]
-    return f"{sql} LIMIT %s OFFSET %s", tuple(params), names, list(compiler.get_converters(columns).items())
+def _whole_list_slice(offset: int, limit: int) -> QuerySet[dict[str, Any]]:
+    return _template("list", _build_list_values).annotate(rows_in_all=Window(Count("*")))[offset : offset + limit]
+
+
+@functools.lru_cache(maxsize=64)
+def _whole_list_page(offset: int, limit: int) -> tuple[CompiledQuery, list[str]]:
+    """`page_with_count`'s query for one page of the whole list in its model's order, compiled once per
+    process, database and page (the ORM spent more CPU compiling it than the database answering it;
+    Django writes LIMIT and OFFSET into the SQL, so each page is its own query: the 64 last asked are
+    kept), and the names of its columns, in the order the SQL gives them."""
+    query = _whole_list_slice(offset, limit).query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    return CompiledQuery(lambda: _whole_list_slice(offset, limit).values_list(*names)), names
 
 
 def _whole_list_rows(*, offset: int, limit: int) -> list[dict[str, Any]]:
-    database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy each converter would ask
-    sql, params, names, converters = _whole_list_query(database.vendor)
-    with database.cursor() as cursor:
-        cursor.execute(sql, (*params, limit, offset))
-        rows = [list(row) for row in cursor.fetchall()]
-    for row in rows:
-        for position, (functions, expression) in converters:
-            for function in functions:
-                row[position] = function(row[position], expression, database)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    query, names = _whole_list_page(offset, limit)
+    return [dict(zip(names, row, strict=True)) for row in query.rows()]
 
 
 def _build_detail_rows() -> QuerySet[Exercise]:
