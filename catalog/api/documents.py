@@ -1,4 +1,5 @@
-"""The exercise list item and detail as plain dicts, from one row of `selectors.exercise_*_rows()`.
+"""The exercise list item and detail as plain dicts, from one row of `selectors.exercise_list_values()`
+or `selectors.exercise_detail_rows()`.
 
 `ExerciseListSerializer` and `ExerciseDetailSerializer` describe these answers
 (the schema is generated from them) and render the detail after a write; on
@@ -15,46 +16,55 @@ from typing import Any
 
 from rest_framework.fields import DateTimeField
 
-from catalog import choices
+from catalog import choices, selectors
 from catalog.models import Exercise
 
 CUES = ("contract", "relax", "assisted_hold", "hold", "rest")
 PNF_RANGES = ("contract_seconds", "relax_seconds", "assisted_hold_seconds")
 _DATETIME = DateTimeField()
+LIST_ROW_ATTRIBUTES = [column for column in selectors.LIST_ITEM_COLUMNS if "__" not in column]
 
 
 def _range(row: Any, prefix: str, get=getattr) -> dict[str, int]:
     return {"min": get(row, f"{prefix}_min"), "max": get(row, f"{prefix}_max")}
 
 
-def _key(row: dict, prefix: str) -> Any:
-    return row[prefix]
+def _key(row: dict, name: str) -> Any:
+    return row[name]
 
 
-def exercise_list_item(exercise: Exercise) -> dict[str, Any]:
-    """What `ExerciseListSerializer` shows of `exercise` (from `exercise_list_rows()` or `exercise_detail_rows()`)."""
+def exercise_list_item(row: dict[str, Any]) -> dict[str, Any]:
+    """What `ExerciseListSerializer` shows of one row of `exercise_list_values()` (or `_list_row(exercise)`)."""
     primary = choices.MuscleRole.PRIMARY
     return {
-        "slug": exercise.slug,
-        "name": exercise.name,
-        "summary": exercise.summary,
-        "difficulty": exercise.difficulty,
-        "position": exercise.position,
-        "technique": exercise.technique,
-        "assistance": exercise.assistance,
-        "laterality": exercise.laterality,
-        "body_region": exercise.body_region.slug,
-        "primary_muscles": [row["slug"] for row in exercise.muscle_rows if row["role"] == primary],
-        "required_equipment": [row["slug"] for row in exercise.equipment_rows if row["required"]],
-        "target_intensity": _range(exercise, "target_intensity"),
-        "goals": [row["goal"] for row in exercise.dose_rows],
-        "use_cases": [row["use_case"] for row in exercise.use_case_rows],
+        "slug": row["slug"],
+        "name": row["name"],
+        "summary": row["summary"],
+        "difficulty": row["difficulty"],
+        "position": row["position"],
+        "technique": row["technique"],
+        "assistance": row["assistance"],
+        "laterality": row["laterality"],
+        "body_region": row["body_region__slug"],
+        "primary_muscles": [r["slug"] for r in row["muscle_rows"] if r["role"] == primary],
+        "required_equipment": [r["slug"] for r in row["equipment_rows"] if r["required"]],
+        "target_intensity": _range(row, "target_intensity", _key),
+        "goals": [r["goal"] for r in row["dose_rows"]],
+        "use_cases": [r["use_case"] for r in row["use_case_rows"]],
+    }
+
+
+def _list_row(exercise: Exercise) -> dict[str, Any]:
+    """An exercise of `exercise_detail_rows()` as the row `exercise_list_item` reads."""
+    return {
+        **{name: getattr(exercise, name) for name in LIST_ROW_ATTRIBUTES},
+        "body_region__slug": exercise.body_region.slug,
     }
 
 
 def exercise_document(exercise: Exercise) -> dict[str, Any]:
     """What `ExerciseDetailSerializer` shows of `exercise` (from `exercise_detail_rows()`)."""
-    item = exercise_list_item(exercise)
+    item = exercise_list_item(_list_row(exercise))
     pnf = exercise.pnf if exercise.is_pnf and hasattr(exercise, "pnf") else None
     cues = exercise.cues
     return {
