@@ -85,3 +85,23 @@ def test_start_says_where_to_go_next(fake_project):
     [web] = [call for call in calls if call.startswith("gunicorn ")]
     assert web.startswith("gunicorn stretchapi.wsgi:application --bind 127.0.0.1:8000")
     assert "start: 1 background worker(s) running (python manage.py worker)" in said
+
+
+def test_what_the_server_loads_at_start_is_frozen_out_of_the_collector():
+    """`stretchapi.wsgi` loads the URL configuration and its views, then freezes them (`gc.freeze`):
+    a full collection in a worker no longer walks them."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "stretchapi.settings.production",
+        "SECRET_KEY": "start-up-test-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    probe = (
+        "import gc, sys; import stretchapi.wsgi; "
+        "print(gc.get_freeze_count(), 'sessions.api.sessions' in sys.modules, 'catalog.api.views' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True)
+
+    frozen, sessions_views, catalog_views = result.stdout.split()
+    assert int(frozen) > 50_000, result.stderr
+    assert (sessions_views, catalog_views) == ("True", "True")  # the views were loaded before the freeze
