@@ -22,10 +22,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.faults.client import Api
-from tests.faults.conftest import ARTIFACTS, DATABASE, ROOT, _children, _cmdline, _serving
+from tests.faults.conftest import ARTIFACTS, ROOT, _children, _cmdline, _serving
 
 pytestmark = pytest.mark.faults
 
@@ -42,13 +43,30 @@ JOB_SETTINGS = {
 }
 
 
+EXPORT_DATABASE = "export_kill"
+
+
 @pytest.fixture(scope="module")
 def export_server(postgres, tmp_path_factory):
+    """Its own database and server: the session's other servers run workers of their own, which would
+    take this test's job from the worker it kills if they shared its queue."""
+    postgres.create_database(EXPORT_DATABASE)
     media = tmp_path_factory.mktemp("media")
-    env = {"DATABASE_URL": postgres.url(DATABASE), "MEDIA_ROOT": str(media), **JOB_SETTINGS}
+    env = {"DATABASE_URL": postgres.url(EXPORT_DATABASE), "MEDIA_ROOT": str(media), **JOB_SETTINGS}
     with _serving(env, "export-jobs-server.log") as server:
         server.environment = env
         yield server
+
+
+@pytest.fixture
+def database(postgres):
+    """Run one statement on this test's database from outside the app; returns its rows."""
+
+    def query(sql: str, params: tuple | list = ()) -> list[tuple]:
+        with psycopg.connect(postgres.url(EXPORT_DATABASE), autocommit=True, connect_timeout=5) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    return query
 
 
 def _environment(overrides: dict[str, str]) -> dict[str, str]:

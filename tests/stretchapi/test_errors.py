@@ -160,10 +160,10 @@ CLOSED = InterfaceError("connection already closed")
 
 
 def failing(error: Exception, *, only: str = ""):
-    """Every query (or only those whose SQL starts with `only`) raises `error`."""
+    """Every query (or only those whose SQL holds `only`) raises `error`."""
 
     def wrapper(execute, sql, params, many, context):
-        if sql.startswith(only):
+        if only in sql:
             raise error
         return execute(sql, params, many, context)
 
@@ -204,6 +204,7 @@ def test_503_when_a_public_read_cannot_reach_the_database(api_client):
 def test_upload_that_loses_the_database_midway_stores_nothing_and_can_be_retried(as_client, client_user):
     body = session_payload(holds=3)
 
+    # The holds' insert: on PostgreSQL one statement with the other rows and the alerts, after the session's.
     with failing(REFUSED, only='INSERT INTO "stretch_sessions_hold"'):
         response = as_client.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="upload-1")
 
