@@ -87,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flat", type=int, metavar="N", help="cProfile's N costliest functions instead of a call tree")
     parser.add_argument("--callers", metavar="NAME", help="with --flat: who calls the functions matching NAME")
     parser.add_argument("--keyed", action="store_true", help="uploads carry an Idempotency-Key (as the load sends)")
+    parser.add_argument(
+        "--uploads", type=int, default=0, metavar="N",
+        help="first send N 40-hold uploads from the signed-in clients, as `make bench` has sent them by the time "
+        "it measures the reads: a client's first page of sessions then holds 40 holds a session",
+    )  # fmt: skip
     data_arguments(parser)
     parser.set_defaults(clients=300, holds=30_000)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -98,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     from pyinstrument import Profiler
 
     send = request_maker(args.endpoint, fixture, keyed=args.keyed)
+    upload = request_maker("session_upload", fixture, keyed=True)
+    for _ in range(args.uploads):
+        response, expected = upload()
+        if response.status_code != expected:
+            raise SystemExit(f"profile: an upload answered {response.status_code}: {response.content[:300]!r}")
 
     def checked():
         response, expected = send()

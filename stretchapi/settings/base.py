@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    # Database connection set-up (stretchapi/db.py).
+    "stretchapi.apps.StretchAPIConfig",
     "catalog",
     "sessions.apps.StretchSessionsConfig",
 ]

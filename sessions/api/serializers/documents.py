@@ -13,7 +13,7 @@ to the serializers' output over varied data. Rules stay in the domain: a session
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sessions.choices import STOP_KIND_OTHER
@@ -32,10 +32,14 @@ def moment_writer() -> Moment:
     if zone is None:  # USE_TZ off: DRF's own path
         return MOMENT.to_representation
 
+    # In UTC (the API's zone), a value the database gave in UTC is written as it is: converting it
+    # gives the same text, and `astimezone` to a ZoneInfo is the costliest step of a timestamp.
+    same = UTC if getattr(zone, "key", None) == "UTC" or zone is UTC else zone
+
     def write(value: datetime | None) -> str | None:
         if not value:
             return None
-        text = value.astimezone(zone).isoformat()
+        text = (value if value.tzinfo is same else value.astimezone(zone)).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return write
