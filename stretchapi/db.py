@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def _compiled_loader() -> type | None:

@@ -1,7 +1,5 @@
 """Filters of the exercise list (a django-filter `FilterSet`, with its OpenAPI types)."""
 
-import functools
-
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django_filters import rest_framework as filters
@@ -112,21 +110,3 @@ class ExerciseFilter(filters.FilterSet):
             equipment__slug__in=slugs
         )
         return queryset.exclude(Exists(missing))
-
-
-@functools.cache
-def _unbound_form(filterset_class: type[filters.FilterSet]) -> forms.Form:
-    return filterset_class(queryset=filterset_class._meta.model.objects.none()).form
-
-
-def reads_any(filterset_class: type[filters.FilterSet], data) -> bool:
-    """Whether the query string `data` gives any filter of `filterset_class` a value, blank or not,
-    as the filter set's own form reads it (each field's widget says whether its value was left out).
-
-    When it gives none, the filter set has nothing to check and nothing to narrow: building it,
-    its filters and its form for each request cost the plain list a quarter of its CPU.
-    """
-    form = _unbound_form(filterset_class)
-    return any(
-        not field.widget.value_omitted_from_data(data, {}, form.add_prefix(name)) for name, field in form.fields.items()
-    )

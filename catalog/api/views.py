@@ -5,12 +5,11 @@ import hashlib
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,10 +17,11 @@ from rest_framework.response import Response
 from catalog import selectors, services
 from catalog.models import Exercise
 from stretchapi.api.conditional import VersionETagMixin
+from stretchapi.api.filtering import SkipsIdleFilters
 from stretchapi.filters import StrictOrderingFilter
 
 from . import documents, serializers
-from .filters import ExerciseFilter, reads_any
+from .filters import ExerciseFilter
 from .front_cache import VERSION_ENVIRON_KEY
 from .pagination import ExerciseListPagination
 from .permissions import CanEditCatalog, CanReadCatalogHistory
@@ -86,7 +86,9 @@ class CatalogViewMixin(VersionETagMixin):
         tags=["catalog"],
     ),
 )
-class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExerciseViewSet(
+    SkipsIdleFilters, CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Exercises: anyone reads them; catalog editors create, change and retire them.
 
     The detail's ETag is `"v<catalog version>.e<id>-<exercise version>-<format>"`:
@@ -127,30 +129,7 @@ class ExerciseViewSet(CatalogViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         # set for nothing also cost the detail a fifth of its CPU.
         if self.action in EDIT_ACTIONS or self.action == "retrieve":
             return queryset
-        for backend in self.filter_backends:
-            if self._may_change(backend, queryset):
-                queryset = backend().filter_queryset(self.request, queryset, self)
-        return queryset
-
-    def _may_change(self, backend: type, queryset) -> bool:
-        """Whether `backend` can answer anything but `queryset` as it is, given this request's query string.
-
-        A backend is skipped only when it provably changes nothing: the filter set when none of its
-        filters is given a value, blank or not (it would check nothing and narrow nothing); search
-        without its parameter; ordering without its parameter when the default is the order
-        `queryset` already has. On the plain list that leaves the selector's queryset untouched, which
-        it reads a page of with SQL compiled once; building the filter set alone cost a quarter of it.
-        """
-        params = self.request.query_params
-        if backend is DjangoFilterBackend:
-            return reads_any(self.filterset_class, params)
-        if issubclass(backend, SearchFilter):
-            return backend.search_param in params
-        if issubclass(backend, OrderingFilter):
-            query = queryset.query
-            current = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
-            return backend.ordering_param in params or list(backend().get_default_ordering(self)) != list(current)
-        return True  # a backend not known here always runs
+        return super().filter_queryset(queryset)
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from sessions.logbook import selectors, services
 from sessions.models import StretchSession
+from stretchapi.api.filtering import SkipsIdleFilters
 
 from .filters import SessionFilter
 from .idempotency import body_fingerprint, idempotent
@@ -76,7 +77,7 @@ def session_page_response(view: viewsets.GenericViewSet, rows: QuerySet) -> Resp
         responses={200: StretchSessionSerializer, 304: problem("Not modified.")},
     ),
 )
-class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SessionViewSet(SkipsIdleFilters, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The signed-in user's own sessions. Another user's session is a 404, whoever asks."""
 
     serializer_class = StretchSessionSerializer

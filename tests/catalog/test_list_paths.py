@@ -16,9 +16,10 @@ from django.core.paginator import Paginator
 from django.http import QueryDict
 
 from catalog import selectors
-from catalog.api.filters import ExerciseFilter, reads_any
+from catalog.api.filters import ExerciseFilter
 from catalog.api.pagination import ExerciseListPagination
 from catalog.api.views import ExerciseViewSet
+from stretchapi.api.filtering import reads_any
 from tests.factories import exercise_factory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_the_short_paths_answer_what_every_backend_and_a_counted_paginator_answe
 ):
     short = answers(api_client)
 
-    monkeypatch.setattr(ExerciseViewSet, "_may_change", lambda self, backend, queryset: True)
+    monkeypatch.setattr(ExerciseViewSet, "filter_may_change", lambda self, backend, queryset: True)
     monkeypatch.setattr(ExerciseListPagination, "django_paginator_class", Paginator)
     for cache in caches.all():
         cache.clear()  # the same answers again, not the kept ones
