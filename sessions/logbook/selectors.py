@@ -54,6 +54,13 @@ HOLD_COLUMNS = (
     "intensity", "pain", "contract_seconds", "relax_seconds", "assisted_hold_seconds", "started_at", "above_target",
     "outside_dose", "outside_dose_phases",
 )  # fmt: skip
+
+
+def hold_row(hold: Hold) -> tuple[Any, ...]:
+    """A hold instance (its exercise loaded) as a row of `HOLD_COLUMNS`."""
+    return tuple(hold.exercise.slug if column == "exercise__slug" else getattr(hold, column) for column in HOLD_COLUMNS)
+
+
 STOP_EVENT_COLUMNS = ("id", "session_id", "stop_sign__slug", "hold_id", "side", "occurred_at", "pain", "action", "note")
 MEASUREMENT_COLUMNS = ("id", "session_id", "kind", "side", "value", "unit", "zero_offset_cm", "measured_at")
 
@@ -68,13 +75,19 @@ def session_rows(*, owner: User, include_deleted: bool = False) -> QuerySet[dict
 
 
 def session_rows_with_children(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`sessions` (rows of `session_rows`), each given its `holds`, `stop_events` and `measurements`
-    as rows, in `session_list`'s order: three queries whatever the number of sessions and rows."""
+    """`sessions` (rows of `session_rows`), each given its `holds` (tuples of `HOLD_COLUMNS`),
+    `stop_events` and `measurements` (dicts), in `session_list`'s order: three queries whatever the
+    number of sessions and rows."""
     by_id = {row["id"]: row for row in sessions}
     if not by_id:
         return sessions
+    for session in sessions:
+        session["holds"] = []
+    # Holds as tuples of HOLD_COLUMNS, the session id second: a page holds hundreds of them.
+    holds = Hold.objects.filter(session_id__in=list(by_id)).order_by("session_id", "position")
+    for row in holds.values_list(*HOLD_COLUMNS):
+        by_id[row[1]]["holds"].append(row)
     rows = (
-        ("holds", Hold.objects.order_by("session_id", "position"), HOLD_COLUMNS),
         ("stop_events", StopEvent.objects.order_by("session_id", "occurred_at"), STOP_EVENT_COLUMNS),
         ("measurements", Measurement.objects.order_by("session_id", "measured_at"), MEASUREMENT_COLUMNS),
     )

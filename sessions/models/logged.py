@@ -106,7 +106,9 @@ class Hold(models.Model):
     """One timed hold of one exercise on one side, with how intense it felt."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    session = models.ForeignKey(StretchSession, on_delete=models.CASCADE, related_name="holds")
+    # No index of its own: `hold_unique_position` (session, position) serves every lookup by session,
+    # and a second index only cost each upload 40 more index entries to write.
+    session = models.ForeignKey(StretchSession, on_delete=models.CASCADE, related_name="holds", db_index=False)
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="holds")
     side = models.CharField(max_length=5, choices=Side.choices)
     position = models.PositiveSmallIntegerField(help_text="1 for the session's first hold.")

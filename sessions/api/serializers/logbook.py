@@ -18,6 +18,7 @@ from rest_framework import serializers
 from catalog.choices import Goal, Side
 from sessions import choices
 from sessions.limits import HELD_SECONDS, MAX_HOLDS_PER_SESSION, MAX_MEASUREMENTS, MAX_STOP_EVENTS
+from sessions.logbook.selectors import hold_row
 from sessions.models import Hold, Measurement, StopEvent, StretchSession
 from sessions.rules import records
 from sessions.rules.values import HIGH_PAIN
@@ -52,7 +53,7 @@ class HoldSerializer(serializers.ModelSerializer):
 
 
 def _hold_document(hold: Hold, moment: Moment) -> dict[str, Any]:
-    return hold_document({**vars(hold), "exercise__slug": hold.exercise.slug}, moment)
+    return hold_document(hold_row(hold), moment)
 
 
 class StopEventSerializer(serializers.ModelSerializer):
