@@ -16,6 +16,7 @@ settings or the request while it is built: those belong in its parameters.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -31,7 +32,25 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]  # each placeholder's positions in `params`
+    prepared: dict[str, Callable[[Any], Any]]  # how a value of a placeholder goes in its positions
     converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
+
+
+def _as_given(value: Any) -> Any:
+    return value
+
+
+def _uuid_text(value: uuid.UUID) -> str:
+    return value.hex
+
+
+def _found(params: list[Any], placeholder: Any) -> tuple[tuple[int, ...], Callable[[Any], Any]]:
+    """Where `placeholder` went among the compiled `params`, and how a value is prepared to go there:
+    as given, or — a UUID on a database without a uuid type (SQLite) — as the ORM writes it, its hex."""
+    positions = tuple(i for i, p in enumerate(params) if type(p) is type(placeholder) and p == placeholder)
+    if positions or not isinstance(placeholder, uuid.UUID):
+        return positions, _as_given
+    return tuple(i for i, p in enumerate(params) if p == placeholder.hex), _uuid_text
 
 
 class CompiledQuery:
@@ -53,18 +72,17 @@ class CompiledQuery:
     def _compile(self, queryset: QuerySet) -> _Compiled:
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        slots = {}
+        slots, prepared = {}, {}
         for name, placeholder in self.placeholders.items():
-            positions = tuple(i for i, p in enumerate(params) if type(p) is type(placeholder) and p == placeholder)
-            if not positions:
+            slots[name], prepared[name] = _found(params, placeholder)
+            if not slots[name]:
                 raise ValueError(f"The placeholder {name}={placeholder!r} is not among the query's parameters.")
-            slots[name] = positions
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = tuple(
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(fields).items()
         )
-        return _Compiled(sql, tuple(params), slots, converters)
+        return _Compiled(sql, tuple(params), slots, prepared, converters)
 
     @property
     def database(self) -> str:
@@ -84,8 +102,9 @@ class CompiledQuery:
             compiled = self._compiled[key] = self._compile(self.build(**self.placeholders))
         params = list(compiled.params)
         for name, positions in compiled.slots.items():
+            value = compiled.prepared[name](values[name])
             for position in positions:
-                params[position] = values[name]
+                params[position] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = [list(row) for row in cursor.fetchall()]

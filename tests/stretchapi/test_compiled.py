@@ -72,3 +72,21 @@ def test_loaded_instances_are_those_the_orm_loads(client_user):
     assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields]
     assert ours.response_body == {"a": [1, "é"]} and not ours._state.adding
     assert ours.user == client_user and ours.user.email == client_user.email  # loaded with it: no query
+
+
+def test_a_uuid_placeholder_takes_any_uuid_on_either_database(client_user):
+    """A UUID goes in as the ORM writes it on each database: itself on PostgreSQL, its hex on SQLite."""
+    ids = [uuid.uuid4() for _ in range(3)]
+    for minute, session_id in enumerate(ids):
+        StretchSession.objects.create(id=session_id, owner=client_user, goal="general_flexibility",
+                                      started_at=STARTED.replace(minute=minute))  # fmt: skip
+    query = CompiledQuery(
+        lambda a, b: (
+            StretchSession.objects.filter(id__in=[a, b]).order_by("started_at").values_list("id", "started_at")
+        ),
+        a=uuid.UUID(int=1),
+        b=uuid.UUID(int=2),
+    )
+
+    assert query.rows(a=ids[2], b=ids[0]) == [[ids[0], STARTED.replace(minute=0)], [ids[2], STARTED.replace(minute=2)]]
+    assert query.rows(a=ids[1], b=uuid.uuid4()) == [[ids[1], STARTED.replace(minute=1)]]
