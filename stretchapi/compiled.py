@@ -17,7 +17,7 @@ settings or the request while it is built: those belong in its parameters.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -91,8 +91,9 @@ class CompiledQuery:
             self._alias = self.build(**self.placeholders).db
         return self._alias
 
-    def rows(self, **values: Any) -> list[list[Any]]:
-        """The query's rows for these values of the placeholders, as the ORM would convert them."""
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The query's rows for these values of the placeholders, as the ORM would convert them
+        (tuples, as `values_list` gives them)."""
         if values.keys() != self.placeholders.keys():
             raise TypeError(f"Give exactly {sorted(self.placeholders)}, not {sorted(values)}.")
         connection = connections[self.database]
@@ -107,13 +108,15 @@ class CompiledQuery:
                 params[position] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = [list(row) for row in cursor.fetchall()]
-        if compiled.converters:
-            for row in rows:
-                for position, functions, expression in compiled.converters:
-                    for function in functions:
-                        row[position] = function(row[position], expression, connection)
-        return rows
+            rows = cursor.fetchall()
+        if not compiled.converters:  # PostgreSQL's types, mostly: psycopg's values are the ORM's
+            return rows
+        converted = [list(row) for row in rows]
+        for row in converted:
+            for position, functions, expression in compiled.converters:
+                for function in functions:
+                    row[position] = function(row[position], expression, connection)
+        return [tuple(row) for row in converted]
 
 
 class Loader(Generic[M]):
@@ -140,7 +143,7 @@ class Loader(Generic[M]):
             *(f"{field.name}__{name}" for field, names in self.related for name in names),
         ]
 
-    def load(self, row: list[Any], using: str) -> M:
+    def load(self, row: Sequence[Any], using: str) -> M:
         instance = self.model.from_db(using, self.names, row[: len(self.names)])
         start = len(self.names)
         for field, names in self.related:

@@ -34,7 +34,7 @@ def test_rows_are_the_querysets_for_each_set_of_values(client_user, other_client
             with django_assert_num_queries(1):
                 rows = query.rows(owner_id=owner.pk, goal=goal)
             # the same values, converted as the ORM converts them (SQLite's text times become aware datetimes)
-            assert rows == [list(row) for row in sessions_of(owner.pk, goal).values_list(*COLUMNS)]
+            assert rows == list(sessions_of(owner.pk, goal).values_list(*COLUMNS))
     assert query.rows(owner_id=client_user.pk, goal="post_workout_recovery")[0][1] == STARTED.replace(minute=2)
 
 
@@ -88,5 +88,5 @@ def test_a_uuid_placeholder_takes_any_uuid_on_either_database(client_user):
         b=uuid.UUID(int=2),
     )
 
-    assert query.rows(a=ids[2], b=ids[0]) == [[ids[0], STARTED.replace(minute=0)], [ids[2], STARTED.replace(minute=2)]]
-    assert query.rows(a=ids[1], b=uuid.uuid4()) == [[ids[1], STARTED.replace(minute=1)]]
+    assert query.rows(a=ids[2], b=ids[0]) == [(ids[0], STARTED.replace(minute=0)), (ids[2], STARTED.replace(minute=2))]
+    assert query.rows(a=ids[1], b=uuid.uuid4()) == [(ids[1], STARTED.replace(minute=1))]
