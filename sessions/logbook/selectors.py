@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -60,9 +61,8 @@ HOLD_COLUMNS = (
 )  # fmt: skip
 
 
-def hold_row(hold: Hold) -> tuple[Any, ...]:
-    """A hold instance (its exercise loaded) as a row of `HOLD_COLUMNS`."""
-    return tuple(hold.exercise.slug if column == "exercise__slug" else getattr(hold, column) for column in HOLD_COLUMNS)
+# A hold instance (its exercise loaded) as a row of `HOLD_COLUMNS`.
+hold_row: Callable[[Hold], tuple[Any, ...]] = attrgetter(*(column.replace("__", ".") for column in HOLD_COLUMNS))
 
 
 STOP_EVENT_COLUMNS = ("id", "session_id", "stop_sign__slug", "hold_id", "side", "occurred_at", "pain", "action", "note")
