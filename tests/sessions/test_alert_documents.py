@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 
 from sessions.alerts import selectors as alert_selectors
-from sessions.alerts.rules import AlertSource, HoldFacts, StopEventFacts, alert_source, alert_source_of
+from sessions.alerts.rules import AlertSource, HoldFacts, StopEventFacts, alert_source
 from sessions.api.serializers.documents import alert_documents
-from sessions.api.serializers.trainers import AlertGroupReasonSerializer, AlertSerializer
+from sessions.api.serializers.trainers import AlertSerializer
 from sessions.choices import AlertKind
 from sessions.models import AccessLogEntry, Alert, Hold, StopEvent
 from tests.conftest import bearer_client
@@ -140,6 +140,19 @@ def test_the_feeds_filters_pick_the_same_alerts_as_on_the_instances(feed, query)
     assert response.json()["results"]
 
 
+def test_the_feed_filtered_by_client_and_time_is_the_serializers_output(feed):
+    since = timezone.now() - timedelta(days=2)
+
+    response = bearer_client(feed.trainer).get(
+        "/api/v1/trainer/alerts/", {"client": feed.blank.pk, "since": since.isoformat()}
+    )
+
+    alerts = alert_selectors.trainer_alerts(trainer=feed.trainer).filter(client=feed.blank, occurred_at__gte=since)
+    assert response.status_code == 200
+    assert response.json()["results"] == AlertSerializer(alerts, many=True).data
+    assert {alert["kind"] for alert in response.json()["results"]} == {"stop_event", "high_pain", "escalation"}
+
+
 def test_the_feed_with_nothing_to_show_logs_nothing(trainer, django_assert_num_queries):
     trainer_api = bearer_client(trainer)
 
@@ -160,7 +173,7 @@ def test_the_feed_costs_the_same_queries_whatever_the_page_size(feed, django_ass
     assert len(response.json()["results"]) == page_size
 
 
-# The rule, on its own and through the serializers that keep using it ---------------------------
+# The rule, on its own and at every door ---------------------------
 
 LEFT_HOLD = HoldFacts("leg-swings", "left", 7, 3)
 
@@ -186,12 +199,20 @@ def test_what_an_alert_shows_of_its_source(hold, stop_event, shown):
     assert alert_source(hold=hold, stop_event=stop_event) == shown
 
 
-def test_the_serializers_fields_are_the_rule_on_the_instances(feed):
-    """`AlertSourceFieldsMixin` (the feed, the grouped feed, `/me/alerts/`) shows `alert_source_of`."""
-    alerts = list(alert_selectors.client_alerts(client=feed.casey))
-
-    reasons = AlertGroupReasonSerializer(alerts, many=True).data
-
+def test_every_door_shows_an_alert_as_the_feed_does(feed):
+    """The feed's documents (rows), the grouped feed and `/me/alerts/` (instances, through
+    `AlertSourceFieldsMixin`) show the same source for each alert."""
     fields = ("exercise", "side", "intensity", "pain", "stop_sign")
-    assert [tuple(r[f] for f in fields) for r in reasons] == [tuple(alert_source_of(a)) for a in alerts]
-    assert len({tuple(r[f] for f in fields) for r in reasons}) > 3
+    trainer_api = bearer_client(feed.trainer)
+    feed_answer = trainer_api.get("/api/v1/trainer/alerts/").json()["results"]
+    groups = trainer_api.get("/api/v1/trainer/alert-groups/", {"page_size": 100}).json()["results"]
+    own = [
+        alert
+        for client in (feed.casey, feed.blank)
+        for alert in bearer_client(client).get("/api/v1/me/alerts/", {"page_size": 200}).json()["results"]
+    ]
+
+    shown = {alert["id"]: tuple(alert[f] for f in fields) for alert in feed_answer}
+    assert {reason["id"]: tuple(reason[f] for f in fields) for group in groups for reason in group["reasons"]} == shown
+    assert {alert["id"]: tuple(alert[f] for f in fields) for alert in own} == shown
+    assert len(set(shown.values())) > 5
