@@ -64,7 +64,8 @@ def alert_rows_with_sources(alerts: list[dict[str, Any]]) -> list[dict[str, Any]
     (`StopEventFacts`), None where the alert has none, for `rules.alert_source`: one query for the
     page's alerts whatever their number (none for an empty page). The sources are joined by the
     alerts' keys here rather than in `trainer_alert_rows`, where they would be joined for every
-    alert of every client before the newest are picked."""
+    alert of every client before the newest are picked (on the benchmark's data, PostgreSQL then
+    took 88 ms for the one query, against 1-3 ms each for these two)."""
     if not alerts:
         return alerts
     sources = Alert.objects.filter(pk__in=[row["id"] for row in alerts]).values(*SOURCE_COLUMNS)
