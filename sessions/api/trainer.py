@@ -34,7 +34,7 @@ from .permissions import IsTrainer, IsTrainerOrStaff
 from .progress import ProgressView
 from .schema import TAG_TRAINER as TAG
 from .schema import UUID_REGEX
-from .serializers.documents import trainer_client_documents
+from .serializers.documents import alert_documents, trainer_client_documents
 from .serializers.health import HealthFlagsSerializer
 from .serializers.logbook import StretchSessionSerializer
 from .serializers.programs import ProgramInputSerializer, ProgramSummarySerializer, ProgramViewSerializer
@@ -192,6 +192,15 @@ class TrainerAlertViewSet(AlertFeedMixin, mixins.ListModelMixin, viewsets.Generi
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
         return alert_selectors.trainer_alerts(trainer=self.request.user)
+
+    # A page of the feed (rows of `trainer_alert_rows`, filtered by the view's filters) as
+    # `AlertSerializer` shows it (`documents.alert_document`); every client shown gets a read in
+    # their access log. (A comment: a docstring would be in the schema.)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        rows = self.filter_queryset(alert_selectors.trainer_alert_rows(trainer=request.user))
+        page = alert_selectors.alert_rows_with_sources(self.paginate_queryset(rows))
+        self.log_read({row["client_id"] for row in page})
+        return self.get_paginated_response(alert_documents(page))
 
     @extend_schema(
         operation_id="trainer_alert_acknowledge",

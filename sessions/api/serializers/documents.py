@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sessions.alerts.rules import alert_source
 from sessions.choices import STOP_KIND_OTHER
 from sessions.rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence
 from sessions.rules.safety import is_flagged
@@ -272,3 +273,40 @@ def progress_document(progress: dict[str, Any]) -> dict[str, Any]:
             },
         },
     }
+
+
+# The trainer's alert feed: rows of `alerts.selectors.alert_rows_with_sources` ------------------
+
+
+def _person(person_id: int | None, email: str, display_name: str) -> dict[str, Any] | None:
+    """What `PersonSerializer` shows of a user (None for no user)."""
+    return None if person_id is None else {"id": person_id, "email": email, "display_name": display_name}
+
+
+def alert_document(row: dict[str, Any], moment: Moment) -> dict[str, Any]:
+    """What `AlertSerializer` shows of a row of `alert_rows_with_sources`; what it shows of its hold or
+    stop event is `alerts.rules.alert_source`."""
+    source = alert_source(hold=row["hold"], stop_event=row["stop_event"])
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "client": _person(row["client_id"], row["client__email"], row["client__display_name"]),
+        "session": str(row["session_id"]),
+        "occurred_at": moment(row["occurred_at"]),
+        "exercise": source.exercise,
+        "side": source.side,
+        "intensity": source.intensity,
+        "pain": source.pain,
+        "stop_sign": source.stop_sign,
+        "created_at": moment(row["created_at"]),
+        "acknowledged_at": moment(row["acknowledged_at"]),
+        "acknowledged_by": _person(
+            row["acknowledged_by_id"], row["acknowledged_by__email"], row["acknowledged_by__display_name"]
+        ),
+        "note": row["note"],
+    }
+
+
+def alert_documents(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    moment = moment_writer()
+    return [alert_document(row, moment) for row in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sessions.alerts.rules import AlertSource, alert_source_of
 from sessions.choices import AlertKind
 from sessions.models import AccessLogEntry, Alert, TrainerLink, User
 from sessions.rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence
@@ -99,27 +100,28 @@ class AlertSourceFieldsMixin(serializers.Serializer):
     pain = serializers.SerializerMethodField()
     stop_sign = serializers.SerializerMethodField()
 
-    def _hold(self, alert: Alert):
-        return alert.hold if alert.hold_id else (alert.stop_event.hold if alert.stop_event_id else None)
+    # The rule is `alerts.rules.alert_source`; it is worked out once per alert, not once per field.
+    _source: tuple[Alert, AlertSource] | None = None
+
+    def _source_of(self, alert: Alert) -> AlertSource:
+        if self._source is None or self._source[0] is not alert:
+            self._source = (alert, alert_source_of(alert))
+        return self._source[1]
 
     def get_exercise(self, alert: Alert) -> str | None:
-        hold = self._hold(alert)
-        return hold.exercise.slug if hold else None
+        return self._source_of(alert).exercise
 
     def get_side(self, alert: Alert) -> str | None:
-        if alert.stop_event_id:
-            return alert.stop_event.side or None
-        return alert.hold.side
+        return self._source_of(alert).side
 
     def get_intensity(self, alert: Alert) -> int | None:
-        hold = self._hold(alert)
-        return hold.intensity if hold else None
+        return self._source_of(alert).intensity
 
     def get_pain(self, alert: Alert) -> int | None:
-        return alert.stop_event.pain if alert.stop_event_id else alert.hold.pain
+        return self._source_of(alert).pain
 
     def get_stop_sign(self, alert: Alert) -> str | None:
-        return alert.stop_event.kind if alert.stop_event_id else None
+        return self._source_of(alert).stop_sign
 
 
 class AlertSerializer(AlertSourceFieldsMixin, serializers.ModelSerializer):
