@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import random
 import secrets
@@ -80,6 +81,23 @@ def request_maker(endpoint: str, fixture: dict, *, keyed: bool = False) -> Calla
     return lambda: (client.get(path, **headers(random.choice(fixture["trainers"]))), 200)
 
 
+def _backend_cpu_seconds() -> float:
+    """The CPU seconds the database server process serving this connection has spent (PostgreSQL on
+    this machine: its /proc entry), or 0."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("endpoint", choices=ENDPOINTS)
@@ -116,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for _ in range(5):  # warm up: first requests import and compile
         checked()
+    backend = _backend_cpu_seconds()
     begun, begun_cpu = time.perf_counter(), time.process_time()
     batches = []  # CPU per request of each batch of 10: on a shared machine the quietest batches say the most
     for start in range(0, args.requests, 10):
@@ -125,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         batches.append((time.process_time() - batch_cpu) / batch * 1000)
     mean_ms = (time.perf_counter() - begun) / args.requests * 1000
     cpu_ms = (time.process_time() - begun_cpu) / args.requests * 1000
+    db_ms = (_backend_cpu_seconds() - backend) / args.requests * 1000
     with CaptureQueriesContext(connection) as queries:
         checked()
     cost = (
         f"{mean_ms:.1f} ms a request in-process ({cpu_ms:.1f} ms of it the app's CPU; "
-        f"median batch {statistics.median(batches):.1f} ms, quietest batch {min(batches):.1f} ms)"
+        f"median batch {statistics.median(batches):.1f} ms, quietest batch {min(batches):.1f} ms; "
+        f"{db_ms:.2f} ms of the database server's CPU)"
     )
     print(f"\n{args.endpoint}: {cost}, {len(queries)} queries:")
     for query in queries.captured_queries:

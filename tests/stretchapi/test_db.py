@@ -81,3 +81,42 @@ def test_another_time_zone_keeps_djangos_loader():
         stand_in = SimpleNamespace(vendor="postgresql", timezone=timezone, timezone_name=name, connection=None)
         db.use_compiled_timestamps(sender=None, connection=stand_in)  # would fail on `.connection.adapters`
     db.use_compiled_timestamps(sender=None, connection=SimpleNamespace(vendor="sqlite", connection=None))
+
+
+# Prepared statements ------------------------------------------------------------------------
+
+PRINT_PREPARING = (
+    "from django.conf import settings; o = settings.DATABASES['default'].get('OPTIONS', {}); "
+    "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+)
+
+
+def test_postgresql_connections_prepare_repeated_statements_unless_told_not_to():
+    from tests.stretchapi.test_project import run_manage
+
+    url = "postgres://u@127.0.0.1:1/db"
+    default = run_manage("shell", "--no-imports", "-c", PRINT_PREPARING, DATABASE_URL=url)
+    off = run_manage(
+        "shell", "--no-imports", "-c", PRINT_PREPARING, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false"
+    )
+    sqlite = run_manage("shell", "--no-imports", "-c", PRINT_PREPARING, DATABASE_URL="sqlite:///:memory:")
+
+    assert default.stdout.strip() == "True 5", default.stderr
+    assert off.stdout.strip() == sqlite.stdout.strip() == "None None", (off.stderr, sqlite.stderr)
+
+
+@on_postgresql
+def test_a_statement_run_a_sixth_time_runs_prepared():
+    """The server keeps the plan of a statement the connection has run more than five times."""
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%often_read%"])
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for n in range(6):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1 AS often_read", [n])
+            assert cursor.fetchone() == (n + 1,)
+    assert prepared() == before + 1
