@@ -613,7 +613,12 @@ def as_markdown(result: dict) -> str:
         f"Load: the mixed workload by {s['users']} concurrent locust users without think time, {s['duration']} s; "
         f"each endpoint alone by wrk ({s['users']} connections, 2 threads), {s['repeats']} × "
         f"{s['endpoint_duration']} s between runs of the ceiling (also wrk)"
-        + (f", each slot running the code before this work (commit {before}) then this code" if before else "")
+        + (
+            f", each slot running the code before this work (commit {before}) and this code, the first of the two "
+            "alternating from slot to slot"
+            if before
+            else ""
+        )
         + f"; gunicorn {s['workers']} sync workers; data: {s['data']}. Ceiling runs, req/s: {ceiling_runs}.",
         "",
         "Machine: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["machine"].items() if v) + ".",
@@ -745,8 +750,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.only and name not in args.only:
                 continue
             around, runs, old_runs = [ceiling()], [], []
-            for _ in range(args.repeats):
-                for version, into in (("before", old_runs), ("after", runs)):
+            for repeat in range(args.repeats):
+                # Each version runs first in every other slot: neither always follows the other.
+                versions = (("before", old_runs), ("after", runs))
+                for version, into in versions if repeat % 2 == 0 else versions[::-1]:
                     if (version, server) in urls:
                         key = (version, server)
                         into.append(wrk_run(urls[key], kind, args.endpoint_duration, args.users, request_logs[key]))
