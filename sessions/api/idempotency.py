@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +36,7 @@ def _canonical_body(request) -> str:
     Written once per request: an upload's fingerprint and its key's fingerprint both read it."""
     canonical = getattr(request, "_canonical_body", None)
     if canonical is None:
-        canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+        canonical = renderers.canonical_json(request.data)
         request._canonical_body = canonical
     return canonical
 

@@ -38,3 +38,51 @@ def test_an_indented_answer_is_left_to_drf():
 
 def test_nothing_renders_as_an_empty_body():
     assert OrjsonRenderer().render(None) == b""
+
+
+# The canonical text of a parsed body ---------------------------------------------------------
+
+import json  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from stretchapi.api.renderers import canonical_json  # noqa: E402
+
+
+def reference(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+# What a JSON body parses into: any text (control characters, quotes, backslashes, beyond ASCII),
+# any finite float, integers of any size, nested at will.
+_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+_bodies = st.recursive(
+    _scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5), max_leaves=40
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_bodies)
+def test_the_canonical_text_is_json_dumps_sorted_and_compact(data):
+    assert canonical_json(data) == reference(data)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e16, 1e15, 123456789012345.6, 1234567890123456.7, 1e-4, 1e-5, 9.999e-5, 0.00012, 1.5e-7, 1.23e22, 5e-324,
+     1.7976931348623157e308, -0.0, 0.1 + 0.2,
+     2**63 - 1, 2**63, 2**64, -(2**63), 10**30, "\x00\x1f\x7f\"\\/", "é", "\u2028", "1e5", "a" * 20],
+)  # fmt: skip
+def test_edges_of_numbers_and_text(value):
+    data = {"b": [value, {"z": value, "a": None}], "a": value}
+    assert canonical_json(data) == reference(data)
+
+
+def test_an_upload_body_takes_the_fast_path(monkeypatch):
+    """The common body (ASCII, plain numbers) is written by orjson, not by `json.dumps`."""
+    body = {"id": "5c1b…"[:4], "holds": [{"exercise": "hamstring-stretch", "held_seconds": 30, "intensity": 4}],
+            "measurements": [{"value": 72.5, "unit": "deg"}], "notes": "Felt fine", "ended_at": None}  # fmt: skip
+    expected = reference(body)
+    monkeypatch.setattr(json, "dumps", lambda *args, **kwargs: pytest.fail("json.dumps was called"))
+    assert canonical_json(body) == expected
