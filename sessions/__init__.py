@@ -14,7 +14,8 @@ Domain (no HTTP here; `tests/stretchapi/test_architecture.py` holds it so):
 - `logbook/`     upload, live appends, edits, deletion (services); session reads (selectors); the
                  catalog rows uploads refer to, per catalog version (references).
 - `alerts/`      raising and acknowledging alerts (services); the trainer's feed, per reason
-                 or grouped per session (selectors).
+                 or grouped per session (selectors); what an alert shows of its hold or stop
+                 event, for every door (rules).
 - `trainers/`    invitations and consent (services); a trainer's clients (selectors).
 - `programs/`    assigning a program (services); following one (selectors).
 - `progress/`    an exercise's history per side, balance and next step (selectors).
