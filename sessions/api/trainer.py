@@ -27,6 +27,7 @@ from sessions.programs import selectors as program_selectors
 from sessions.programs import services as program_services
 from sessions.rules.values import HIGH_PAIN
 from sessions.trainers import selectors, services
+from stretchapi.api.filtering import SkipsIdleFilters
 
 from .filters import AlertFilter, AlertGroupFilter, SessionFilter
 from .pagination import AlertGroupPagination, AlertPagination, SessionCursorPagination
@@ -111,7 +112,7 @@ class TrainerClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(operation_id="trainer_client_session_list", summary="A client's sessions", tags=[TAG])
 )
-class TrainerClientSessionViewSet(ClientScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TrainerClientSessionViewSet(ClientScopedMixin, SkipsIdleFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsTrainerOrStaff]
     serializer_class = StretchSessionSerializer
     pagination_class = SessionCursorPagination
@@ -182,7 +183,7 @@ class AlertFeedMixin:
         tags=[TAG],
     )
 )
-class TrainerAlertViewSet(AlertFeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TrainerAlertViewSet(AlertFeedMixin, SkipsIdleFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
     lookup_value_regex = "[0-9]+"
@@ -225,7 +226,7 @@ class TrainerAlertViewSet(AlertFeedMixin, mixins.ListModelMixin, viewsets.Generi
         tags=[TAG],
     )
 )
-class TrainerAlertGroupViewSet(AlertFeedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TrainerAlertGroupViewSet(AlertFeedMixin, SkipsIdleFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The safety feed, one entry per session that raised alerts, with all its reasons; the
     per-reason feed (`TrainerAlertViewSet`) keeps each reason's full record.
 

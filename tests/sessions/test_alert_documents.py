@@ -7,6 +7,7 @@ whose names JSON must escape. Filters, cursor pages and the access log keep work
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -216,3 +217,28 @@ def test_every_door_shows_an_alert_as_the_feed_does(feed):
     assert {reason["id"]: tuple(reason[f] for f in fields) for group in groups for reason in group["reasons"]} == shown
     assert {alert["id"]: tuple(alert[f] for f in fields) for alert in own} == shown
     assert len(set(shown.values())) > 5
+
+
+@pytest.mark.parametrize("path", ["/api/v1/trainer/alerts/", "/api/v1/trainer/alert-groups/"])
+def test_the_feeds_skip_their_filter_set_only_when_no_filter_is_asked(feed, path, monkeypatch):
+    """`SkipsIdleFilters` on both feeds: the answers are the ones the filter set gives, asked or not."""
+    from sessions.api.trainer import TrainerAlertGroupViewSet, TrainerAlertViewSet
+
+    queries = ["", "page_size=2", "unknown=1", "acknowledged=false", "acknowledged=maybe", "kind=", "kind=high_pain",
+               f"client={feed.blank.pk}", "since=nonsense"]  # fmt: skip
+    api = bearer_client(feed.trainer)
+
+    def answers() -> dict[str, tuple[int, bytes]]:
+        got = {}
+        for query in queries:
+            response = api.get(f"{path}?{query}")
+            got[query] = (response.status_code, re.sub(rb'"request_id":"[0-9a-f]+"', b"", response.content))
+        return got
+
+    short = answers()
+    for view in (TrainerAlertViewSet, TrainerAlertGroupViewSet):
+        monkeypatch.setattr(view, "filter_may_change", lambda self, backend, queryset: True)
+    assert answers() == short
+    assert short["acknowledged=maybe"][0] == short["since=nonsense"][0] == 400
+    assert short[""][0] == short[f"client={feed.blank.pk}"][0] == 200
+    assert short[""][1] != short[f"client={feed.blank.pk}"][1]
