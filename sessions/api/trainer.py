@@ -47,6 +47,7 @@ from .serializers.trainers import (
     InvitationSerializer,
     TrainerClientSerializer,
 )
+from .sessions import session_page_response
 
 
 class InvitationView(GenericAPIView):
@@ -125,8 +126,7 @@ class TrainerClientSessionViewSet(ClientScopedMixin, SkipsIdleFilters, mixins.Li
         return session_selectors.session_list(owner=self.client())
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        self.read_client()
-        return super().list(request, *args, **kwargs)
+        return session_page_response(self, session_selectors.session_rows(owner=self.read_client()))
 
 
 class TrainerClientProgressView(ClientScopedMixin, ProgressView):

@@ -46,6 +46,7 @@ from django.db.models.functions import Coalesce, NullIf
 from catalog.choices import Side
 from sessions.choices import ExportAudience
 from sessions.models import Hold, Measurement, StopEvent, StretchSession, User
+from stretchapi.jsonsql import utc_moment
 
 from . import pseudonyms
 
@@ -99,11 +100,7 @@ _SQL: dict[ColumnType, str] = {
     ColumnType.UUID: "({c})::text",
     ColumnType.INTEGER: "{c}",
     ColumnType.BOOLEAN: "({c})::text",
-    ColumnType.TIMESTAMP: (
-        """to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')"""
-        " || CASE WHEN mod(extract(microseconds FROM {c} AT TIME ZONE 'UTC')::bigint, 1000000) = 0"
-        " THEN '' ELSE to_char({c} AT TIME ZONE 'UTC', '.US') END || 'Z'"
-    ),
+    ColumnType.TIMESTAMP: utc_moment("{c}"),
     ColumnType.DECIMAL: "{c}",
     ColumnType.STRING: "{c}",
 }

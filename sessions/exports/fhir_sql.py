@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stretchapi.jsonsql import choice, compile_json, value, when
+
 from .datasets import DATASETS, SIDE_SNOMED, Recipient
 from .fhir import (
     ACTION,
@@ -36,7 +38,6 @@ from .fhir import (
     _category,
     _quantity,
 )
-from .jsonsql import choice, compile_json, value, when
 from .queries import JSON_ROWS
 
 IN_PROGRESS = "in-progress"

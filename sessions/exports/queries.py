@@ -10,9 +10,9 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from sessions.access import consented_client_ids
+from stretchapi import jsonsql
 from stretchapi.db_routers import EXPORT_READ
 
-from . import jsonsql
 from .datasets import DATASETS, ExportFilters, Recipient
 
 

@@ -9,8 +9,10 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
+from django.db import connections
 from django.db.models import Max, Prefetch, QuerySet
 
+from stretchapi import jsonsql
 from stretchapi.compiled import CompiledQuery
 
 from ..models import Hold, Measurement, StopEvent, StretchSession, User
@@ -99,17 +101,56 @@ def _page_rows(name: str, sessions: int) -> CompiledQuery:
     return CompiledQuery(build, **{f"s{n}": uuid.UUID(int=n + 1) for n in range(sessions)})
 
 
-def session_rows_with_children(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+# A hold's document as a JSON template (`stretchapi.jsonsql`) over the SQL of each of `HOLD_COLUMNS`.
+HoldJSON = Callable[[Callable[[str], str]], Any]
+
+
+@functools.cache
+def _page_holds_json(hold_json: HoldJSON) -> tuple[str, list[str]]:
+    """The SQL reading each session's holds of a page (an array of ids) as one JSON array in their
+    order, each hold written by `hold_json`, and its constant parameters (PostgreSQL)."""
+    hold, exercise = Hold._meta, Hold._meta.get_field("exercise").related_model._meta
+
+    def column(name: str) -> str:
+        if name == "exercise__slug":
+            return f'e."{exercise.get_field("slug").column}"'
+        return f'h."{hold.get_field(name).column}"'
+
+    expression, params = jsonsql.compile_json(hold_json(column))
+    # Names from the models' meta; values are parameters.
+    sql = (
+        f"SELECT {column('session_id')}, '[' || string_agg({expression}, ',' ORDER BY {column('position')}) || ']'"  # noqa: S608
+        f' FROM "{hold.db_table}" h JOIN "{exercise.db_table}" e ON e."{exercise.pk.column}" = {column("exercise")}'
+        f" WHERE {column('session_id')} = ANY(%s) GROUP BY {column('session_id')}"
+    )
+    return sql, params
+
+
+def session_rows_with_children(
+    sessions: list[dict[str, Any]], *, holds_json: HoldJSON | None = None
+) -> list[dict[str, Any]]:
     """`sessions` (rows of `session_rows`), each given its `holds` (rows of `HOLD_COLUMNS`, in
     their order), `stop_events` and `measurements` (dicts), in `session_list`'s order: three
-    queries whatever the number of sessions and rows."""
+    queries whatever the number of sessions and rows.
+
+    With `holds_json` on PostgreSQL, a session's holds come as the text of one JSON array that the
+    database wrote, each hold by that template: a page shows hundreds of holds, and reading their
+    values and writing each hold's document in Python cost several times the query."""
     by_id = {row["id"]: row for row in sessions}
     if not by_id:
         return sessions
     ids = {f"s{n}": session_id for n, session_id in enumerate(by_id)}
+    as_json = holds_json is not None and connections[StretchSession.objects.db].vendor == "postgresql"
     for name, (_, _, columns) in _CHILDREN.items():
         for session in sessions:
             session[name] = []
+        if name == "holds" and as_json:
+            sql, params = _page_holds_json(holds_json)
+            with connections[StretchSession.objects.db].cursor() as cursor:
+                cursor.execute(sql, [*params, list(by_id)])
+                for session_id, holds in cursor.fetchall():
+                    by_id[session_id]["holds"] = holds
+            continue
         rows = _page_rows(name, len(ids)).rows(**ids)
         if name == "holds":  # a page holds hundreds: kept as rows, the session id second
             for row in rows:

@@ -10,7 +10,10 @@ UTF-8 document. What differs between the two is handed back to DRF's rules:
 - U+2028 and U+2029 are escaped, as DRF does for JSONP safety;
 - an indented answer (`Accept: application/json; indent=4`) and values
   orjson refuses (integers beyond 64 bits, non-string keys) fall back to
-  DRF's renderer, so every answer DRF could give is still given.
+  DRF's renderer, so every answer DRF could give is still given;
+- an `orjson.Fragment` (JSON already written, as the session pages' holds
+  are by PostgreSQL) goes out as it is; for an indented answer it is read
+  back first, as DRF's renderer cannot write it.
 """
 
 from __future__ import annotations
@@ -68,8 +71,17 @@ class OrjsonRenderer(JSONRenderer):
         if data is None:
             return b""
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
-            return super().render(data, accepted_media_type, renderer_context)
+            return super().render(_plain(data), accepted_media_type, renderer_context)
         try:
             return dumps(data)
         except (TypeError, orjson.JSONEncodeError):
             return super().render(data, accepted_media_type, renderer_context)
+
+
+def _plain(data):
+    """`data` without `orjson.Fragment`s (JSON some answers hold already written, e.g. by the
+    database), for DRF's renderer, which knows none: the values DRF would write, read back."""
+    try:
+        return orjson.loads(dumps(data))
+    except (TypeError, orjson.JSONEncodeError):
+        return data

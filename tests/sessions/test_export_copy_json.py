@@ -12,7 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from sessions.exports import streams
 from sessions.exports.datasets import ANALYST, DATASETS, ExportFilters, trainer_audience
-from sessions.exports.jsonsql import choice, compile_json, value, when
+from stretchapi.jsonsql import choice, compile_json, value, when
 from tests.sessions.exports_world import HARD_TEXT, add_hard_cases
 
 pytestmark = [

@@ -5,20 +5,29 @@ measurement, trainer-assisted sessions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
+from django.db import connection
 from django.db.models import Avg, OuterRef, Subquery
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import ModelSerializer
 
-from sessions.api.serializers.documents import progress_document, session_documents
+from sessions.api.serializers.documents import (
+    hold_document,
+    hold_json,
+    moment_writer,
+    progress_document,
+    session_documents,
+)
 from sessions.api.serializers.logbook import HoldSerializer, StretchSessionSerializer
 from sessions.api.serializers.progress import ProgressSerializer
 from sessions.api.serializers.trainers import TrainerClientSerializer
 from sessions.logbook import selectors as logbook_selectors
+from sessions.logbook.selectors import hold_row
 from sessions.models import Hold, StretchSession
 from sessions.programs import services as program_services
 from sessions.progress import selectors as progress_selectors
@@ -51,6 +60,12 @@ def rendered(data) -> bytes:
     return ours
 
 
+def sent(documents) -> bytes:
+    """What the API sends of documents whose holds PostgreSQL may have written already (JSON text
+    that only the project's renderer writes as it is)."""
+    return OrjsonRenderer().render(documents)
+
+
 @pytest.fixture
 def varied(world):
     """The export world (tombstone, `other` stop event, sit-and-reach, a fraction of a second, a
@@ -68,17 +83,19 @@ def test_session_documents_are_the_serializers_output(varied):
         rows = logbook_selectors.session_rows(owner=owner, include_deleted=True).order_by("-started_at", "-id")
         sessions = logbook_selectors.session_list(owner=owner, include_deleted=True).order_by("-started_at", "-id")
 
-        documents = session_documents(logbook_selectors.session_rows_with_children(list(rows)))
+        for holds_json in (None, hold_json):  # the holds written here, and by PostgreSQL (elsewhere: here)
+            page = logbook_selectors.session_rows_with_children(list(rows), holds_json=holds_json)
+            documents = session_documents(page)
 
-        expected = FieldByFieldSessionSerializer(sessions, many=True).data
-        assert documents == expected
-        assert rendered(documents) == rendered(expected)
+            expected = FieldByFieldSessionSerializer(sessions, many=True).data
+            assert sent(documents) == rendered(expected)
+            if holds_json is None or connection.vendor != "postgresql":
+                assert documents == expected
     assert [d["deleted"] for d in documents] == [False]  # Blank's one session
-    casey = session_documents(
-        logbook_selectors.session_rows_with_children(
-            list(logbook_selectors.session_rows(owner=varied.casey, include_deleted=True))
-        )
+    page = logbook_selectors.session_rows_with_children(
+        list(logbook_selectors.session_rows(owner=varied.casey, include_deleted=True)), holds_json=hold_json
     )
+    casey = orjson.loads(sent(session_documents(page)))
     assert sorted(len(d["holds"]) for d in casey) == [0, 1, 2, 3, 5]  # the tombstone shows none
     assert {e["kind"] for d in casey for e in d["stop_events"]} == {"nerve-tingling", "sharp-pain", "other"}
 
@@ -201,3 +218,33 @@ def test_progress_documents_are_the_serializers_output(panel):
     assert balance["angles"][0]["difference"] == Decimal("10.0")
     assert balance["held_seconds_difference"] == 20.0
     assert cases == 30
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the holds' JSON is written by PostgreSQL only")
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"started_at": None},
+        {"started_at": datetime(2000, 1, 1, tzinfo=UTC)},  # the earliest moment, on a whole second
+        {"started_at": datetime(2100, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)},
+        {"started_at": datetime(2026, 3, 29, 1, 30, 0, 100_000, tzinfo=UTC)},  # a trailing-zero fraction
+        {"started_at": datetime(2026, 7, 1, 12, 0, 0, 1, tzinfo=UTC)},  # one microsecond
+        {"outside_dose_phases": "contract_seconds", "outside_dose": True},
+        {"outside_dose_phases": "contract_seconds,relax_seconds", "outside_dose": True},
+        {"pain": 0, "intensity": 0, "target_seconds": 30, "contract_seconds": 6, "relax_seconds": 0},
+        {"pain": 10, "intensity": 10, "above_target": True, "assisted_hold_seconds": 120, "set_number": 9},
+    ],
+)
+def test_the_holds_json_postgresql_writes_is_hold_document(client_user, values):
+    """`hold_json`, compiled for PostgreSQL, writes each hold as `hold_document` does — edge values
+    the API can store, set straight in the row."""
+    session_id = upload(client_user, session_payload(holds=2))["id"]
+    Hold.objects.filter(session_id=session_id, position=2).update(**values)
+    holds = list(logbook_selectors.holds_with_exercise_slug().filter(session_id=session_id).order_by("position"))
+    row = logbook_selectors.session_rows(owner=client_user).filter(id=session_id).get()
+
+    page = logbook_selectors.session_rows_with_children([row], holds_json=hold_json)
+
+    moment = moment_writer()
+    assert page[0]["holds"] == orjson.dumps([hold_document(hold_row(h), moment) for h in holds]).decode()
+    assert page[0]["holds"] == rendered(FieldByFieldHoldSerializer(holds, many=True).data).decode()

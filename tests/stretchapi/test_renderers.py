@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
@@ -34,6 +35,15 @@ def test_an_indented_answer_is_left_to_drf():
 
     assert rendered == JSONRenderer().render({"a": [1]}, "application/json; indent=2")
     assert rendered == b'{\n  "a": [\n    1\n  ]\n}'
+
+
+def test_json_already_written_goes_out_as_it_is_and_is_read_back_for_an_indented_answer():
+    data = {"holds": orjson.Fragment('[{"id":"a","n":1.5}]'), "at": "2026-11-30T10:00:00Z"}
+
+    assert OrjsonRenderer().render(data) == b'{"holds":[{"id":"a","n":1.5}],"at":"2026-11-30T10:00:00Z"}'
+    indented = OrjsonRenderer().render(data, "application/json; indent=2")
+    plain = {"holds": [{"id": "a", "n": 1.5}], "at": "2026-11-30T10:00:00Z"}
+    assert indented == JSONRenderer().render(plain, "application/json; indent=2")
 
 
 def test_nothing_renders_as_an_empty_body():

@@ -16,10 +16,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from sessions.alerts.rules import alert_source
 from sessions.choices import STOP_KIND_OTHER
 from sessions.rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence
 from sessions.rules.safety import is_flagged
+from stretchapi import jsonsql
 
 from .fields import MOMENT
 
@@ -75,6 +78,52 @@ def hold_document(row: Sequence[Any], moment: Moment) -> dict[str, Any]:
         "outside_dose": outside_dose,
         "outside_dose_phases": phases.split(",") if phases else [],
     }
+
+
+def hold_json(column: Callable[[str], str]) -> dict[str, Any]:
+    """`hold_document` as a `stretchapi.jsonsql` template, for PostgreSQL to write a page's holds:
+    the same keys in the same order, over the SQL of each of `HOLD_COLUMNS` (`column(name)`), the
+    timestamp as `moment_writer` writes it in UTC (`tests/sessions/test_read_documents.py` holds
+    the two to the serializer, byte for byte)."""
+
+    def of(name: str, kind: str) -> jsonsql.Value:
+        return jsonsql.value(column(name), kind)
+
+    return {
+        "id": jsonsql.value(f"({column('id')})::text", "plain"),
+        "position": of("position", "number"),
+        "exercise": of("exercise__slug", "string"),
+        "side": of("side", "string"),
+        "set_number": of("set_number", "number"),
+        "target_seconds": of("target_seconds", "number"),
+        "held_seconds": of("held_seconds", "number"),
+        "intensity": of("intensity", "number"),
+        "pain": of("pain", "number"),
+        "contract_seconds": of("contract_seconds", "number"),
+        "relax_seconds": of("relax_seconds", "number"),
+        "assisted_hold_seconds": of("assisted_hold_seconds", "number"),
+        "started_at": jsonsql.value(jsonsql.utc_moment(column("started_at")), "plain"),
+        "above_target": of("above_target", "boolean"),
+        "outside_dose": of("outside_dose", "boolean"),
+        # '' (no phase) is an empty array, as `phases.split(",") if phases else []`
+        "outside_dose_phases": jsonsql.value(
+            f"array_to_json(string_to_array({column('outside_dose_phases')}, ','))", "json"
+        ),
+    }
+
+
+def holds_json() -> Callable[[Callable[[str], str]], dict[str, Any]] | None:
+    """`hold_json` when the answers' timestamps are written in UTC (the API's zone), which is all
+    it writes; None otherwise, and the holds are written here."""
+    zone = MOMENT.default_timezone()
+    return hold_json if zone is UTC or getattr(zone, "key", None) == "UTC" else None
+
+
+def _holds(holds: str | Sequence[Sequence[Any]], moment: Moment) -> orjson.Fragment | list[dict[str, Any]]:
+    """A session's holds: the JSON array the database wrote (`holds_json`), as it is, or rows."""
+    if isinstance(holds, str):
+        return orjson.Fragment(holds)
+    return [hold_document(hold, moment) for hold in holds]
 
 
 def stop_event_document(row: dict[str, Any], moment: Moment) -> dict[str, Any]:
@@ -138,7 +187,7 @@ def session_document(row: dict[str, Any], moment: Moment) -> dict[str, Any]:
         "deleted": deleted,
         "deleted_at": moment(row["deleted_at"]),
         "flags": flags,
-        "holds": [] if deleted else [hold_document(hold, moment) for hold in row["holds"]],
+        "holds": [] if deleted else _holds(row["holds"], moment),
         "stop_events": [] if deleted else [stop_event_document(event, moment) for event in row["stop_events"]],
         "measurements": [] if deleted else [measurement_document(m, moment) for m in row["measurements"]],
     }
