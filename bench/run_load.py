@@ -604,6 +604,7 @@ def as_markdown(result: dict) -> str:
             f"| {row['users']} | {row['rps']:.1f} | {row['p50']:.1f} | {p95} | {row['p99']:.1f} "
             f"| {'yes' if row['p99'] < 100 else 'NO'} | {row['failures']} |"
         )
+    lines += gunicorn_cost(result["rows"])
     ceiling_runs = ", ".join(f"{rps:.0f}" for rps in result["rows"][-1]["ceiling_runs_rps"])
     before = s.get("before")
     lines += [
@@ -624,6 +625,33 @@ def as_markdown(result: dict) -> str:
         "Machine: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["machine"].items() if v) + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def gunicorn_cost(rows: list[dict]) -> list[str]:
+    """gunicorn's own CPU a request, and its part of each endpoint's app CPU alone (report lines).
+
+    The ceiling is gunicorn's sync worker doing all it does for any request — accept the
+    connection, read and parse the request, call the WSGI application, write the answer, close —
+    around an application that returns a fixed body: its workers' CPU a request is gunicorn's own
+    cost (and the bound on any endpoint's). What an endpoint costs beyond it is the app's."""
+    ceiling = rows[-1].get("cpu_ms")
+    if not ceiling:
+        return []
+    own = ceiling["app"]
+    lines = [
+        "",
+        f"gunicorn's own cost: {own:.2f} ms of a worker's CPU a request (the ceiling's: a WSGI app that returns a "
+        "fixed body); its part of each endpoint's app CPU alone, and what the app spends beyond it:",
+        "",
+        "| endpoint | app CPU ms a request | gunicorn's part | the app's own ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for row in rows[:-1]:
+        cpu = row.get("cpu_ms")
+        if cpu and cpu["app"] > 0:
+            part = min(own / cpu["app"], 1.0)
+            lines.append(f"| {row['endpoint']} | {cpu['app']:.2f} | {part:.0%} | {max(cpu['app'] - own, 0.0):.2f} |")
+    return lines
 
 
 def wrk_requests(kind: str, fixture: dict, count: int) -> list[wrk.Request]:

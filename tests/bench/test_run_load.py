@@ -93,3 +93,6 @@ def test_the_printed_report_holds_the_ratio_table_the_targets_and_the_upload_by_
     assert "| 2 | 30.0 | 60.0 | 90.0 | 130.0 | NO | 0 |" in report
     assert "| 8 | 40.0 | 150.0 | – | 300.0 | NO | 0 |" in report  # the 8-user row: the upload's own alone runs
     assert "Command: `make bench`" in report
+    # gunicorn's own cost: the ceiling's 0.4 ms a request, of the list's 1.0 ms and the upload's 1.0 ms
+    assert "gunicorn's own cost: 0.40 ms of a worker's CPU a request" in report
+    assert "| catalog list | 1.00 | 40% | 0.60 |" in report
