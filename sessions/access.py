@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from stretchapi.bulk import bulk_insert
+
 from .choices import PANEL_ROLES, Role
 from .models import AccessLogEntry, TrainerLink, User
 
@@ -85,8 +87,12 @@ def client_readers(client: User | int) -> QuerySet[User]:
 
 
 def log_access(*, trainer: User, client_ids: Iterable[int], resource: str, path: str) -> None:
-    """Write down that `trainer` read `resource` of these clients' data (each client sees it), in one insert."""
-    AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(trainer=trainer, client_id=client_id, resource=resource, path=path[:500])
-        for client_id in sorted(set(client_ids))
+    """Write down that `trainer` read `resource` of these clients' data (each client sees it), in one
+    statement (no transaction of its own to begin and commit)."""
+    bulk_insert(
+        AccessLogEntry,
+        [
+            AccessLogEntry(trainer=trainer, client_id=client_id, resource=resource, path=path[:500])
+            for client_id in sorted(set(client_ids))
+        ],
     )
