@@ -68,9 +68,14 @@ def consented_links(trainer: User) -> QuerySet[TrainerLink]:
     return TrainerLink.objects.filter(trainer=trainer, ended_at__isnull=True)
 
 
+def reads_every_client(user: User) -> bool:
+    """Whether `user` may read every client's data (staff), whoever consented to whom."""
+    return user.role == Role.STAFF
+
+
 def consented_client_ids(trainer: User) -> QuerySet:
     """Ids of the clients whose data `trainer` may read right now (staff: every client), as a subquery."""
-    if trainer.role == Role.STAFF:
+    if reads_every_client(trainer):
         return User.objects.filter(role=Role.CLIENT).values("pk")
     return consented_links(trainer).values("client_id")
 

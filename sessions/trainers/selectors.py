@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from catalog.choices import Laterality, Side
 from catalog.rules import intensity_ceiling, target_intensity
+from stretchapi.compiled import CompiledQuery
 
-from ..access import consented_client_ids
+from ..access import consented_client_ids, reads_every_client
 from ..alerts.selectors import trainer_open_alert_groups
 from ..alerts.summaries import stop_event_summary
+from ..choices import Role
 from ..logbook.selectors import without_exercise_json
 from ..models import AccessLogEntry, Alert, Hold, Program, ProgramItem, StopEvent, StretchSession, TrainerLink, User
 from ..rules.adherence import FOUR_WEEKS_DAYS, WEEK_DAYS, adherence_dropped
@@ -55,11 +57,6 @@ def _users_with_activity() -> QuerySet[User]:
     ).order_by("email")
 
 
-@cache
-def _client_rows() -> QuerySet[dict[str, Any]]:
-    return _users_with_activity().values(*TRAINER_CLIENT_COLUMNS)
-
-
 def trainer_clients(*, trainer: User) -> QuerySet[User]:
     """The trainer's clients with activity (sessions in the last 7 and 28 days), adherence to their
     program, open alerts and their main exercise (the program's first item) — in one query. The
@@ -67,9 +64,25 @@ def trainer_clients(*, trainer: User) -> QuerySet[User]:
     return _users_with_activity().filter(pk__in=consented_client_ids(trainer))
 
 
-def trainer_client_rows(*, trainer: User) -> QuerySet[dict[str, Any]]:
+@cache
+def _client_rows_of(every_client: bool) -> CompiledQuery:
+    """`trainer_client_rows`' query, compiled once: for a trainer (their id a parameter), or for
+    staff, who read every client (no parameter). Compiling the annotated query cost a client list
+    more CPU than the database spent answering it."""
+
+    def build(**trainer: int) -> QuerySet:
+        reader = User(pk=trainer.get("trainer_id"), role=Role.STAFF if every_client else Role.TRAINER)
+        rows = _users_with_activity().filter(pk__in=consented_client_ids(reader))
+        return rows.values_list(*TRAINER_CLIENT_COLUMNS)
+
+    return CompiledQuery(build) if every_client else CompiledQuery(build, trainer_id=-7_001)
+
+
+def trainer_client_rows(*, trainer: User) -> list[dict[str, Any]]:
     """`trainer_clients` as rows of `TRAINER_CLIENT_COLUMNS`: one query."""
-    return _client_rows().filter(pk__in=consented_client_ids(trainer))
+    every_client = reads_every_client(trainer)
+    rows = _client_rows_of(every_client).rows(**({} if every_client else {"trainer_id": trainer.pk}))
+    return [dict(zip(TRAINER_CLIENT_COLUMNS, row, strict=True)) for row in rows]
 
 
 def main_exercise_balances(
