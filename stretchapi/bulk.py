@@ -45,23 +45,26 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} has no JSON form for bulk_insert")
 
 
-def insert_unless_taken(obj: models.Model) -> bool:
-    """Insert `obj` (a new instance whose primary key is set) unless a row already has its key: whether
-    it was inserted. Anything else wrong with the row raises, as an insert does.
+def insert_unless_taken(obj: models.Model, *batches: tuple[type[models.Model], Sequence[models.Model]]) -> bool:
+    """Insert `obj` (a new instance whose primary key is set) unless a row already has its key, and with
+    it the new rows of `batches` (as `bulk_insert_all` inserts them): whether it was inserted. When its
+    key is taken, nothing is written, not even the rows. Anything else wrong with a row raises, as an
+    insert does.
 
-    On PostgreSQL this is one `INSERT … ON CONFLICT (<key>) DO NOTHING`: a taken key is no error, so the
-    caller's transaction needs no savepoint to go on (a concurrent twin's insert waits for the first to
-    commit or roll back, then finds the key taken or not). Elsewhere the insert runs in a savepoint."""
+    On PostgreSQL this is one statement: `obj`'s `INSERT … ON CONFLICT (<key>) DO NOTHING RETURNING`
+    as its first data-modifying `WITH` clause, each batch inserted only `WHERE EXISTS` a row that clause
+    returned, and a final `SELECT` of how many it returned and of the last batch's auto-incremented keys
+    (in the order of its rows; no other batch may have one). A taken key is no error, so the caller's
+    transaction needs no savepoint to go on (a concurrent twin's insert waits for the first to commit or
+    roll back, then finds the key taken or not). The batches' foreign keys to `obj` are checked at commit
+    (deferred) as always. Elsewhere `obj`'s insert runs in a savepoint, then `bulk_insert_all(*batches)`."""
     model = type(obj)
     if obj.pk is None:
         raise ValueError(f"insert_unless_taken needs the key of the {model.__name__} set.")
+    batches = tuple((batch_model, objs) for batch_model, objs in batches if objs)
     connection = connections[router.db_for_write(model)]
     if connection.vendor == "postgresql":
-        conflict = f"ON CONFLICT ({connection.ops.quote_name(model._meta.pk.column)}) DO NOTHING"
-        if _insert_postgresql(model, [obj], conflict) == 1:
-            return True
-        obj._state.adding, obj._state.db = True, None  # not stored
-        return False
+        return _insert_unless_taken_postgresql(connection, obj, batches)
     try:
         with transaction.atomic(using=connection.alias):
             model.objects.using(connection.alias).bulk_create([obj])
@@ -69,6 +72,42 @@ def insert_unless_taken(obj: models.Model) -> bool:
         if model.objects.using(connection.alias).filter(pk=obj.pk).exists():
             return False
         raise
+    bulk_insert_all(*batches)
+    return True
+
+
+def _insert_unless_taken_postgresql(connection, obj: models.Model, batches) -> bool:
+    model = type(obj)
+    quote = connection.ops.quote_name
+    sql, document, _ = _statement(connection, model, [obj])
+    clauses = [f"s AS ({sql} ON CONFLICT ({quote(model._meta.pk.column)}) DO NOTHING RETURNING 1)"]
+    params = [document]
+    statements = [_statement(connection, batch_model, objs) for batch_model, objs in batches]
+    if any(auto_pk is not None for _, _, auto_pk in statements[:-1]):
+        raise ValueError("Only the last batch of insert_unless_taken may have an auto-incremented key.")
+    for i, (batch_sql, batch_document, _) in enumerate(statements):
+        clauses.append(f"b{i} AS ({batch_sql} WHERE EXISTS (SELECT FROM s))")
+        params.append(batch_document)
+    auto_pk = statements[-1][2] if statements else None
+    if auto_pk is None:
+        final = "SELECT count(*), NULL FROM s"
+    else:
+        key = quote(auto_pk.column)
+        clauses[-1] = f"{clauses[-1][:-1]} RETURNING {key})"
+        last = f"b{len(statements) - 1}"
+        final = f"SELECT (SELECT count(*) FROM s), (SELECT array_agg({key} ORDER BY {key}) FROM {last})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(clauses)} {final}", params)
+        inserted, keys = cursor.fetchone()
+    if not inserted:
+        obj._state.adding, obj._state.db = True, None  # not stored, nor are the rows
+        return False
+    if auto_pk is not None:
+        for row, pk in zip(batches[-1][1], keys, strict=True):
+            setattr(row, auto_pk.attname, pk)
+    for objs in ([obj], *(objs for _, objs in batches)):
+        for row in objs:
+            row._state.adding, row._state.db = False, connection.alias
     return True
 
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
-from stretchapi.bulk import Builder, bulk_insert_all, insert_unless_taken
+from stretchapi.bulk import Builder, insert_unless_taken
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 from stretchapi.transactions import atomic
@@ -86,8 +86,9 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     A new id is the common case, so nothing is read before the insert (unless
     the phone chose the rows' ids, which must be new): the session's insert
     itself finds its id taken (`insert_unless_taken`, which needs no
-    savepoint in a caller's transaction), and only then is the stored session
-    looked up. The session id decides before the rows' ids do: a retry finds
+    savepoint in a caller's transaction, and on PostgreSQL inserts the rows
+    and their alerts in the same statement, only if the session went in),
+    and only then is the stored session looked up. The session id decides before the rows' ids do: a retry finds
     its holds already stored, and that is a retry, not a `RecordConflict`.
     What is refused is refused before anything is written. The writes are one
     transaction of their own, or part of the caller's `all_or_nothing()` one
@@ -98,8 +99,15 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     taken = _taken_child_ids(data)
     if taken is None:
         with atomic():
-            if insert_unless_taken(session):
-                return _session_rows_store(session, rows), True
+            alerts = alerts_called_for(session, holds=rows.holds, stop_events=rows.stop_events)
+            if insert_unless_taken(
+                session,
+                (Hold, rows.holds),
+                (StopEvent, rows.stop_events),
+                (Measurement, rows.measurements),
+                (Alert, alerts),
+            ):
+                return _session_rows_stored(session, rows, alerts), True
     existing = StretchSession.objects.filter(pk=data["id"]).first()
     if existing is None:
         if taken is not None:
@@ -162,13 +170,9 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     return session, _Rows(holds, stop_events, measurements)
 
 
-def _session_rows_store(session: StretchSession, rows: _Rows) -> StretchSession:
-    """The rows of a session just stored and the alerts they raise (one statement), and the trainers
-    told (after commit)."""
-    alerts = alerts_called_for(session, holds=rows.holds, stop_events=rows.stop_events)
-    bulk_insert_all(
-        (Hold, rows.holds), (StopEvent, rows.stop_events), (Measurement, rows.measurements), (Alert, alerts)
-    )
+def _session_rows_stored(session: StretchSession, rows: _Rows, alerts: list[Alert]) -> StretchSession:
+    """A session just stored with its rows and the alerts they raise: the trainers told (after commit),
+    and the session as written, with its rows."""
     session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
     return session_with_rows(session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements)
 

@@ -223,3 +223,89 @@ def test_only_the_last_batch_may_have_an_auto_key(client_user):
 
     with pytest.raises(ValueError, match="last batch"):
         bulk_insert_all((Alert, [alert]), (StretchSession, [row]))
+
+
+def test_a_new_key_is_inserted_with_its_rows_in_one_statement(client_user, django_assert_num_queries):
+    from stretchapi.bulk import insert_unless_taken
+
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    row = session(client_user)
+    ours = holds(row, exercise)
+    measures = [Measurement(session=row, kind="sit_and_reach", value=Decimal("12.5"), unit="cm", measured_at=STARTED)]
+    alerts = [
+        Alert(client=client_user, session=row, hold=hold, kind=kind, occurred_at=STARTED)
+        for hold, kind in ((ours[1], "high_pain"), (ours[1], "above_target"), (ours[0], "high_pain"))
+    ]
+
+    # on SQLite: savepoint, session, release, then a statement a table with rows
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 6):
+        inserted = insert_unless_taken(row, (Hold, ours), (StopEvent, []), (Measurement, measures), (Alert, alerts))
+
+    assert inserted is True
+    assert StretchSession.objects.filter(pk=row.pk).exists()
+    assert [h.pk for h in Hold.objects.filter(session=row).order_by("position")] == [h.pk for h in ours]
+    assert Measurement.objects.get(session=row).value == Decimal("12.5")
+    keys = [alert.pk for alert in alerts]
+    assert None not in keys and len(set(keys)) == 3
+    assert [(a.hold_id, a.kind) for a in (Alert.objects.get(pk=pk) for pk in keys)] == [
+        (ours[1].pk, "high_pain"),
+        (ours[1].pk, "above_target"),
+        (ours[0].pk, "high_pain"),
+    ]
+    assert not any(obj._state.adding for obj in (row, *ours, *measures, *alerts))
+
+
+def test_a_taken_key_writes_none_of_the_rows(client_user, django_assert_num_queries):
+    from stretchapi.bulk import insert_unless_taken
+
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    first = session(client_user, partner_name="first")
+    bulk_insert(StretchSession, [first])
+    twin = session(client_user, id=first.id, partner_name="second")
+    ours = holds(twin, exercise)
+    alerts = [Alert(client=client_user, session=twin, hold=ours[0], kind="high_pain", occurred_at=STARTED)]
+
+    # on SQLite: savepoint, session (refused), rollback to and release of the savepoint, the key looked up
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 5):
+        inserted = insert_unless_taken(twin, (Hold, ours), (Alert, alerts))
+
+    assert inserted is False
+    assert StretchSession.objects.get(pk=first.id).partner_name == "first"
+    assert (Hold.objects.count(), Alert.objects.count()) == (0, 0)
+    assert alerts[0].pk is None
+    assert all(obj._state.adding for obj in (twin, *ours, *alerts))
+
+
+def test_a_taken_key_with_no_rows_is_told(client_user):
+    from stretchapi.bulk import insert_unless_taken
+
+    row = session(client_user)
+
+    assert insert_unless_taken(row) is True
+    assert insert_unless_taken(session(client_user, id=row.id)) is False
+    assert StretchSession.objects.filter(pk=row.id).count() == 1
+
+
+def test_a_bad_row_with_a_new_key_stores_nothing(client_user):
+    from stretchapi.bulk import insert_unless_taken
+
+    row = session(client_user)
+    bad = Hold(session=row, exercise=Exercise.objects.first(), side="left", position=1, held_seconds=30, intensity=11)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_unless_taken(row, (Hold, [bad]))
+
+    assert not StretchSession.objects.filter(pk=row.id).exists()
+    assert not Hold.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite inserts each batch apart")
+def test_only_the_last_batch_after_the_key_may_have_an_auto_key(client_user):
+    from stretchapi.bulk import insert_unless_taken
+
+    row = session(client_user)
+    alert = Alert(client=client_user, session=row, kind="high_pain", occurred_at=STARTED)
+    measure = Measurement(session=row, kind="sit_and_reach", value=Decimal("1"), unit="cm", measured_at=STARTED)
+
+    with pytest.raises(ValueError, match="last batch"):
+        insert_unless_taken(row, (Alert, [alert]), (Measurement, [measure]))
