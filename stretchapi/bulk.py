@@ -23,9 +23,12 @@ auto-incremented primary key comes back as `bulk_create` returns it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
-from collections.abc import Sequence
+import os
+import uuid
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -43,6 +46,26 @@ def _default(value):
     if isinstance(value, Decimal):
         return str(value)  # read by the server as numeric, exactly
     raise TypeError(f"{type(value).__name__} has no JSON form for bulk_insert")
+
+
+_UUID4_MASK = ~((0xF000 << 64) | (0xC000 << 48))  # the version's and the variant's bits
+_UUID4_BITS = (4 << 76) | (0x8000 << 48)  # version 4, the variant of RFC 4122
+_set = object.__setattr__
+
+
+def uuid4s(count: int) -> list[uuid.UUID]:
+    """`count` random UUIDs of version 4, as `uuid.uuid4()` makes them (16 bytes of `os.urandom`, the
+    version and variant bits set), from one read of the system's randomness for all of them, each
+    built without `UUID.__init__`'s checks (the bits are set here): new rows' keys at a fraction of
+    the cost of `count` calls."""
+    raw = memoryview(os.urandom(16 * count))
+    ids = []
+    for start in range(0, 16 * count, 16):
+        made = uuid.UUID.__new__(uuid.UUID)
+        _set(made, "int", int.from_bytes(raw[start : start + 16]) & _UUID4_MASK | _UUID4_BITS)
+        _set(made, "is_safe", uuid.SafeUUID.unknown)
+        ids.append(made)
+    return ids
 
 
 def insert_unless_taken(obj: models.Model, *batches: tuple[type[models.Model], Sequence[models.Model]]) -> bool:
@@ -229,6 +252,18 @@ class Builder(Generic[M]):
         )
 
     def __call__(self, **values: Any) -> M:
+        return self._make(self._direct(), **values)
+
+    def maker(self) -> Callable[..., M]:
+        """A function that makes instances as this builder does, having asked once, now, whether anyone
+        listens to `pre_init`/`post_init` (the builder itself asks for every instance): for a batch
+        made at once, with no receiver connected in between."""
+        return functools.partial(self._make, self._direct())
+
+    def _direct(self) -> bool:
+        return self.plain and not (pre_init.has_listeners(self.model) or post_init.has_listeners(self.model))
+
+    def _make(self, direct: bool, /, **values: Any) -> M:
         if not self.accepted.issuperset(values):
             unknown = ", ".join(sorted(values.keys() - self.accepted))
             raise TypeError(f"{self.model.__name__}() got unexpected keyword arguments: {unknown}")
@@ -238,7 +273,7 @@ class Builder(Generic[M]):
                 obj = values.pop(name)
                 values[attname] = None if obj is None else getattr(obj, target)
                 related.append((field, obj))
-        if self.plain and not (pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)):
+        if direct:
             instance = self.model.__new__(self.model)
             instance._state = ModelState()
             attributes = instance.__dict__

@@ -8,6 +8,8 @@ transaction: a session is never stored without its flags and alerts.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
-from stretchapi.bulk import Builder, insert_unless_taken
+from stretchapi.bulk import Builder, insert_unless_taken, uuid4s
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 from stretchapi.transactions import atomic
@@ -160,7 +162,12 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
         updated_at=timezone.now(),
     )
     doses: dict[int, Dose | None] = {}
-    holds = [_hold_build(session, position, hold, doses) for position, hold in enumerate(data.get("holds", []), 1)]
+    given = data.get("holds", [])
+    ids, make = iter(uuid4s(len(given))), _new_hold.maker()  # a new hold's id, unless the phone chose it
+    holds = [
+        _hold_build(session, position, hold, doses, make=make, new_id=next(ids))
+        for position, hold in enumerate(given, 1)
+    ]
     stop_events = [
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
@@ -180,19 +187,31 @@ def _session_rows_stored(session: StretchSession, rows: _Rows, alerts: list[Aler
 _new_hold = Builder(Hold)
 
 
-def _hold_build(session: StretchSession, position: int, data: dict[str, Any], doses: dict[int, Dose | None]) -> Hold:
+def _hold_build(
+    session: StretchSession,
+    position: int,
+    data: dict[str, Any],
+    doses: dict[int, Dose | None],
+    *,
+    make: Callable[..., Hold] = _new_hold,
+    new_id: uuid.UUID | None = None,
+) -> Hold:
     """A hold with its safety flags, judged by the rules against its exercise and the session's goal.
 
     `data["exercise"]` must carry its doses (prefetched) so that judging a
     hundred holds costs no query; `doses` keeps the goal's dose of each
-    exercise met so far, for the next holds of the same session.
+    exercise met so far, for the next holds of the same session. `make`
+    builds it (`_new_hold.maker()` for a batch); `new_id` is its id when
+    `data` names none (else the field's default, `uuid4`).
     """
     exercise: Exercise = data["exercise"]
     if exercise.pk not in doses:
         doses[exercise.pk] = safety.dose_for(exercise, session.goal)
     dose = doses[exercise.pk]
     fields = {k: v for k, v in data.items() if k != "id" or v is not None}
-    hold = _new_hold(session=session, position=position, **fields)
+    if new_id is not None and "id" not in fields:
+        fields["id"] = new_id
+    hold = make(session=session, position=position, **fields)
     phases = safety.pnf_phases_outside(exercise, {name: getattr(hold, name) for name, _, _ in safety.PNF_PHASES})
     hold.above_target = safety.hold_above_target(exercise=exercise, dose=dose, intensity=hold.intensity)
     hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds, pnf_outside=phases)

@@ -167,6 +167,62 @@ def test_a_model_someone_listens_to_is_built_by_init(client_user):
     assert seen == [hold]
 
 
+def test_a_maker_asks_once_whether_anyone_listens(client_user, monkeypatch):
+    from django.db.models.signals import post_init, pre_init
+
+    build, row, asked = Builder(Hold), session(client_user), []
+    for signal in (pre_init, post_init):
+        monkeypatch.setattr(signal, "has_listeners", lambda sender, asked=asked: asked.append(sender) or False)
+
+    make = build.maker()
+    holds = [make(session=row, position=n) for n in range(1, 41)]
+
+    assert asked == [Hold, Hold]  # pre_init and post_init, once for the 40
+    assert [h.position for h in holds] == list(range(1, 41)) and all(h.session is row for h in holds)
+
+
+def test_a_maker_made_while_someone_listens_builds_by_init(client_user):
+    from django.db.models.signals import pre_init
+
+    seen = []
+
+    def receiver(sender, args, kwargs, **_):
+        seen.append(sender)
+
+    pre_init.connect(receiver, sender=Hold)
+    try:
+        make = Builder(Hold).maker()
+        make(session=session(client_user), position=1)
+        make(session=session(client_user), position=2)
+    finally:
+        pre_init.disconnect(receiver, sender=Hold)
+
+    assert seen == [Hold, Hold]
+
+
+def test_uuid4s_are_what_uuid4_makes_of_the_same_bytes(monkeypatch):
+    from stretchapi.bulk import uuid4s
+
+    raw = bytes(range(256)) * 2 + b"\xff" * 16 * 8 + b"\x00" * 16 * 8
+    monkeypatch.setattr("os.urandom", lambda n: raw[:n])
+
+    ours = uuid4s(len(raw) // 16)
+
+    theirs = [uuid.UUID(bytes=raw[i : i + 16], version=4) for i in range(0, len(raw), 16)]
+    assert ours == theirs
+    assert [(u.int, u.is_safe, str(u), hash(u)) for u in ours] == [(u.int, u.is_safe, str(u), hash(u)) for u in theirs]
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in ours)
+
+
+def test_uuid4s_are_random_and_new():
+    from stretchapi.bulk import uuid4s
+
+    made = uuid4s(1000)
+
+    assert len(set(made)) == 1000 and uuid4s(0) == []
+    assert all(type(u) is uuid.UUID and u.version == 4 and uuid.UUID(str(u)) == u for u in made)
+
+
 def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     from sessions.models import IdempotencyRecord
 
