@@ -16,7 +16,8 @@ values as that path would without calling it.
 
 Both are for plain new rows only: no signals (as `bulk_create`), no multi-table
 inheritance, values the JSON document carries as the database reads them
-(text, numbers, booleans, UUIDs, timezone-aware times, decimals, JSON). The
+(text, numbers, booleans, UUIDs, timezone-aware times, decimals, JSON, and
+a JSON field's text already written, `JSONText`). The
 defaults and `auto_now` times are set as `bulk_create` sets them; an
 auto-incremented primary key comes back as `bulk_create` returns it.
 """
@@ -42,10 +43,35 @@ from django.db.models.signals import post_init, pre_init
 M = TypeVar("M", bound=models.Model)
 
 
+class JSONText:
+    """The value of a JSON field given as its JSON text, already written (UTF-8 bytes): on PostgreSQL
+    the rows' document carries the text as it is (`orjson.Fragment`), with no parsing and writing
+    again; elsewhere it is parsed into the value `bulk_create` stores. The instance keeps the
+    `JSONText` as its field's value."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes):
+        self.text = text
+
+
 def _default(value):
     if isinstance(value, Decimal):
         return str(value)  # read by the server as numeric, exactly
+    if type(value) is JSONText:
+        return orjson.Fragment(value.text)
     raise TypeError(f"{type(value).__name__} has no JSON form for bulk_insert")
+
+
+def _bulk_create(model: type[M], objs: Sequence[M], using: str, **options) -> Sequence[M]:
+    """`bulk_create`, each `JSONText` value parsed first."""
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.JSONField):
+            for obj in objs:
+                value = getattr(obj, field.attname)
+                if type(value) is JSONText:
+                    setattr(obj, field.attname, orjson.loads(value.text))
+    return model.objects.using(using).bulk_create(objs, **options)
 
 
 _UUID4_MASK = ~((0xF000 << 64) | (0xC000 << 48))  # the version's and the variant's bits
@@ -90,7 +116,7 @@ def insert_unless_taken(obj: models.Model, *batches: tuple[type[models.Model], S
         return _insert_unless_taken_postgresql(connection, obj, batches)
     try:
         with transaction.atomic(using=connection.alias):
-            model.objects.using(connection.alias).bulk_create([obj])
+            _bulk_create(model, [obj], connection.alias)
     except IntegrityError:
         if model.objects.using(connection.alias).filter(pk=obj.pk).exists():
             return False
@@ -143,7 +169,7 @@ def bulk_insert(model: type[M], objs: Sequence[M], *, ignore_conflicts: bool = F
     using = router.db_for_write(model)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return model.objects.using(using).bulk_create(objs, ignore_conflicts=ignore_conflicts)
+        return _bulk_create(model, objs, using, ignore_conflicts=ignore_conflicts)
     _insert_postgresql(model, objs, "ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     return objs
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -235,6 +236,26 @@ def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     bulk_insert(IdempotencyRecord, [record({"second": True})], ignore_conflicts=True)
 
     assert list(IdempotencyRecord.objects.values_list("response_body", flat=True)) == [{"first": ["é", 1.5, None]}]
+
+
+def test_a_json_field_given_as_its_text_stores_the_value_it_writes(client_user):
+    from sessions.models import IdempotencyRecord
+    from stretchapi.bulk import JSONText, insert_unless_taken
+
+    value = {"holds": [{"id": str(uuid.uuid4()), "value": 72.5, "note": "Zoë \u2028 “enough”"}], "n": None}
+    text = orjson.dumps(value)
+
+    def record(key, body):
+        return IdempotencyRecord(
+            user=client_user, key=key, method="POST", path="/p", request_hash="h", status_code=201, response_body=body
+        )
+
+    bulk_insert(IdempotencyRecord, [record("a", JSONText(text)), record("b", value)])
+    row = session(client_user)
+    insert_unless_taken(row, (IdempotencyRecord, [record("c", JSONText(text))]))
+
+    stored_bodies = dict(IdempotencyRecord.objects.values_list("key", "response_body"))
+    assert stored_bodies == {"a": value, "b": value, "c": value}
 
 
 def test_several_tables_in_one_statement_are_the_rows_of_separate_inserts(client_user, django_assert_num_queries):
