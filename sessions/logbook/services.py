@@ -90,8 +90,9 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     itself finds its id taken (`insert_unless_taken`, which needs no
     savepoint in a caller's transaction, and on PostgreSQL inserts the rows
     and their alerts in the same statement, only if the session went in),
-    and only then is the stored session looked up. The session id decides before the rows' ids do: a retry finds
-    its holds already stored, and that is a retry, not a `RecordConflict`.
+    and only then is the stored session looked up. The session id decides
+    before the rows' ids do: a retry finds its holds already stored, and
+    that is a retry, not a `RecordConflict`.
     What is refused is refused before anything is written. The writes are one
     transaction of their own, or part of the caller's `all_or_nothing()` one
     (a keyed upload's, with its answer) with no savepoint of their own.
