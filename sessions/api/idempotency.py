@@ -14,7 +14,6 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 from sessions import errors
 from sessions.models import IdempotencyRecord, User
 from stretchapi.api import renderers
-from stretchapi.bulk import bulk_insert
+from stretchapi.bulk import JSONText, bulk_insert
 from stretchapi.compiled import CompiledQuery, Loader
 from stretchapi.transactions import all_or_nothing
 
@@ -85,8 +84,9 @@ def idempotent(handler):
                     path=request.path,
                     request_hash=fingerprint,
                     status_code=response.status_code,
-                    # As the client receives it, so that a replay is byte-for-byte the same JSON.
-                    body=orjson.loads(renderers.dumps(response.data)),
+                    # As the client receives it, so that a replay is byte-for-byte the same JSON; the
+                    # text goes into the insert as it is.
+                    body=JSONText(renderers.dumps(response.data)),
                     expired=record,
                 )
         return response
@@ -125,7 +125,8 @@ def idempotency_record_save(
     expired: IdempotencyRecord | None = None,
 ) -> None:
     """Keep the first response to a keyed request (one insert); a concurrent twin that saved first wins.
-    `expired` is the key's expired record, found by the caller: it makes room first."""
+    `body`: its JSON value, or its JSON text (`bulk.JSONText`). `expired` is the key's expired record,
+    found by the caller: it makes room first."""
     if expired is not None:
         IdempotencyRecord.objects.filter(pk=expired.pk, created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
     record = IdempotencyRecord(

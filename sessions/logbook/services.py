@@ -8,6 +8,8 @@ transaction: a session is never stored without its flags and alerts.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
-from stretchapi.bulk import Builder, bulk_insert_all, insert_unless_taken
+from stretchapi.bulk import Builder, insert_unless_taken, uuid4s
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 from stretchapi.transactions import atomic
@@ -86,9 +88,11 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     A new id is the common case, so nothing is read before the insert (unless
     the phone chose the rows' ids, which must be new): the session's insert
     itself finds its id taken (`insert_unless_taken`, which needs no
-    savepoint in a caller's transaction), and only then is the stored session
-    looked up. The session id decides before the rows' ids do: a retry finds
-    its holds already stored, and that is a retry, not a `RecordConflict`.
+    savepoint in a caller's transaction, and on PostgreSQL inserts the rows
+    and their alerts in the same statement, only if the session went in),
+    and only then is the stored session looked up. The session id decides
+    before the rows' ids do: a retry finds its holds already stored, and
+    that is a retry, not a `RecordConflict`.
     What is refused is refused before anything is written. The writes are one
     transaction of their own, or part of the caller's `all_or_nothing()` one
     (a keyed upload's, with its answer) with no savepoint of their own.
@@ -98,8 +102,15 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     taken = _taken_child_ids(data)
     if taken is None:
         with atomic():
-            if insert_unless_taken(session):
-                return _session_rows_store(session, rows), True
+            alerts = alerts_called_for(session, holds=rows.holds, stop_events=rows.stop_events)
+            if insert_unless_taken(
+                session,
+                (Hold, rows.holds),
+                (StopEvent, rows.stop_events),
+                (Measurement, rows.measurements),
+                (Alert, alerts),
+            ):
+                return _session_rows_stored(session, rows, alerts), True
     existing = StretchSession.objects.filter(pk=data["id"]).first()
     if existing is None:
         if taken is not None:
@@ -152,7 +163,12 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
         updated_at=timezone.now(),
     )
     doses: dict[int, Dose | None] = {}
-    holds = [_hold_build(session, position, hold, doses) for position, hold in enumerate(data.get("holds", []), 1)]
+    given = data.get("holds", [])
+    ids, make = iter(uuid4s(len(given))), _new_hold.maker()  # a new hold's id, unless the phone chose it
+    holds = [
+        _hold_build(session, position, hold, doses, make=make, new_id=next(ids))
+        for position, hold in enumerate(given, 1)
+    ]
     stop_events = [
         _stop_event_build(session, event, holds[event["hold_index"]] if event.get("hold_index") is not None else None)
         for event in data.get("stop_events", [])
@@ -162,13 +178,9 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     return session, _Rows(holds, stop_events, measurements)
 
 
-def _session_rows_store(session: StretchSession, rows: _Rows) -> StretchSession:
-    """The rows of a session just stored and the alerts they raise (one statement), and the trainers
-    told (after commit)."""
-    alerts = alerts_called_for(session, holds=rows.holds, stop_events=rows.stop_events)
-    bulk_insert_all(
-        (Hold, rows.holds), (StopEvent, rows.stop_events), (Measurement, rows.measurements), (Alert, alerts)
-    )
+def _session_rows_stored(session: StretchSession, rows: _Rows, alerts: list[Alert]) -> StretchSession:
+    """A session just stored with its rows and the alerts they raise: the trainers told (after commit),
+    and the session as written, with its rows."""
     session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
     return session_with_rows(session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements)
 
@@ -176,19 +188,31 @@ def _session_rows_store(session: StretchSession, rows: _Rows) -> StretchSession:
 _new_hold = Builder(Hold)
 
 
-def _hold_build(session: StretchSession, position: int, data: dict[str, Any], doses: dict[int, Dose | None]) -> Hold:
+def _hold_build(
+    session: StretchSession,
+    position: int,
+    data: dict[str, Any],
+    doses: dict[int, Dose | None],
+    *,
+    make: Callable[..., Hold] = _new_hold,
+    new_id: uuid.UUID | None = None,
+) -> Hold:
     """A hold with its safety flags, judged by the rules against its exercise and the session's goal.
 
     `data["exercise"]` must carry its doses (prefetched) so that judging a
     hundred holds costs no query; `doses` keeps the goal's dose of each
-    exercise met so far, for the next holds of the same session.
+    exercise met so far, for the next holds of the same session. `make`
+    builds it (`_new_hold.maker()` for a batch); `new_id` is its id when
+    `data` names none (else the field's default, `uuid4`).
     """
     exercise: Exercise = data["exercise"]
     if exercise.pk not in doses:
         doses[exercise.pk] = safety.dose_for(exercise, session.goal)
     dose = doses[exercise.pk]
     fields = {k: v for k, v in data.items() if k != "id" or v is not None}
-    hold = _new_hold(session=session, position=position, **fields)
+    if new_id is not None and "id" not in fields:
+        fields["id"] = new_id
+    hold = make(session=session, position=position, **fields)
     phases = safety.pnf_phases_outside(exercise, {name: getattr(hold, name) for name, _, _ in safety.PNF_PHASES})
     hold.above_target = safety.hold_above_target(exercise=exercise, dose=dose, intensity=hold.intensity)
     hold.outside_dose = safety.hold_outside_dose(dose=dose, held_seconds=hold.held_seconds, pnf_outside=phases)

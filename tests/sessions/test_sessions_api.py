@@ -209,7 +209,7 @@ def test_idempotency_key_older_than_retention_is_forgotten(as_client):
 
 
 @pytest.mark.parametrize("holds", [4, 40])
-@pytest.mark.parametrize(("catalog_read", "postgresql", "sqlite"), [(False, 11, 16), (True, 7, 12)])
+@pytest.mark.parametrize(("catalog_read", "postgresql", "sqlite"), [(False, 10, 16), (True, 6, 12)])
 def test_upload_query_count_does_not_grow_with_holds(
     as_client, django_assert_num_queries, settings, holds, catalog_read, postgresql, sqlite
 ):
@@ -224,9 +224,9 @@ def test_upload_query_count_does_not_grow_with_holds(
     # upload's), the session's insert (its flags included), the rows' (holds, stop events,
     # measurements) and their alerts', the trainers to email and the webhook endpoints to tell (the
     # outbox; none here), release; nothing is read before the insert, and the answer is the session
-    # as written, read back by no query. On PostgreSQL the rows and alerts are one statement
-    # (`bulk_insert_all`) and a taken session id is found by ON CONFLICT DO NOTHING; SQLite inserts
-    # each table apart, and the session in a savepoint of its own.
+    # as written, read back by no query. On PostgreSQL the session, its rows and their alerts are one
+    # statement (`insert_unless_taken`: a taken session id is found by ON CONFLICT DO NOTHING and then
+    # no row is written); SQLite inserts each table apart, and the session in a savepoint of its own.
     with django_assert_num_queries(postgresql if connection.vendor == "postgresql" else sqlite):
         response = upload(as_client, body)
 
@@ -239,12 +239,12 @@ def test_keyed_upload_keeps_its_answer_in_the_same_transaction(as_client, django
     upload(as_client, session_payload(holds=2))
     body = session_payload(holds=holds)
 
-    # token (1), the key's record (none), savepoint of the key; session, rows (holds, measurements; no
-    # stop event nor alert), webhook endpoints (no trainer to email); the answer kept, release. The
-    # upload's writes take no savepoint of their own inside the key's transaction, which fails whole
-    # (`stretchapi.transactions`); on SQLite the rows are an insert a table, and the session's insert
-    # adds its savepoint and release (see above)
-    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 11) as captured:
+    # token (1), the key's record (none), savepoint of the key; session and rows (holds, measurements; no
+    # stop event nor alert; one statement on PostgreSQL, a statement a table on SQLite), webhook
+    # endpoints (no trainer to email); the answer kept, release. The upload's writes take no savepoint
+    # of their own inside the key's transaction, which fails whole (`stretchapi.transactions`); on
+    # SQLite the session's insert adds its savepoint and release (see above)
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 11) as captured:
         response = upload(as_client, body, HTTP_IDEMPOTENCY_KEY=f"key-{holds}")
 
     assert response.status_code == 201

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -167,6 +168,62 @@ def test_a_model_someone_listens_to_is_built_by_init(client_user):
     assert seen == [hold]
 
 
+def test_a_maker_asks_once_whether_anyone_listens(client_user, monkeypatch):
+    from django.db.models.signals import post_init, pre_init
+
+    build, row, asked = Builder(Hold), session(client_user), []
+    for signal in (pre_init, post_init):
+        monkeypatch.setattr(signal, "has_listeners", lambda sender, asked=asked: asked.append(sender) or False)
+
+    make = build.maker()
+    holds = [make(session=row, position=n) for n in range(1, 41)]
+
+    assert asked == [Hold, Hold]  # pre_init and post_init, once for the 40
+    assert [h.position for h in holds] == list(range(1, 41)) and all(h.session is row for h in holds)
+
+
+def test_a_maker_made_while_someone_listens_builds_by_init(client_user):
+    from django.db.models.signals import pre_init
+
+    seen = []
+
+    def receiver(sender, args, kwargs, **_):
+        seen.append(sender)
+
+    pre_init.connect(receiver, sender=Hold)
+    try:
+        make = Builder(Hold).maker()
+        make(session=session(client_user), position=1)
+        make(session=session(client_user), position=2)
+    finally:
+        pre_init.disconnect(receiver, sender=Hold)
+
+    assert seen == [Hold, Hold]
+
+
+def test_uuid4s_are_what_uuid4_makes_of_the_same_bytes(monkeypatch):
+    from stretchapi.bulk import uuid4s
+
+    raw = bytes(range(256)) * 2 + b"\xff" * 16 * 8 + b"\x00" * 16 * 8
+    monkeypatch.setattr("os.urandom", lambda n: raw[:n])
+
+    ours = uuid4s(len(raw) // 16)
+
+    theirs = [uuid.UUID(bytes=raw[i : i + 16], version=4) for i in range(0, len(raw), 16)]
+    assert ours == theirs
+    assert [(u.int, u.is_safe, str(u), hash(u)) for u in ours] == [(u.int, u.is_safe, str(u), hash(u)) for u in theirs]
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in ours)
+
+
+def test_uuid4s_are_random_and_new():
+    from stretchapi.bulk import uuid4s
+
+    made = uuid4s(1000)
+
+    assert len(set(made)) == 1000 and uuid4s(0) == []
+    assert all(type(u) is uuid.UUID and u.version == 4 and uuid.UUID(str(u)) == u for u in made)
+
+
 def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     from sessions.models import IdempotencyRecord
 
@@ -179,6 +236,26 @@ def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     bulk_insert(IdempotencyRecord, [record({"second": True})], ignore_conflicts=True)
 
     assert list(IdempotencyRecord.objects.values_list("response_body", flat=True)) == [{"first": ["é", 1.5, None]}]
+
+
+def test_a_json_field_given_as_its_text_stores_the_value_it_writes(client_user):
+    from sessions.models import IdempotencyRecord
+    from stretchapi.bulk import JSONText, insert_unless_taken
+
+    value = {"holds": [{"id": str(uuid.uuid4()), "value": 72.5, "note": "Zoë \u2028 “enough”"}], "n": None}
+    text = orjson.dumps(value)
+
+    def record(key, body):
+        return IdempotencyRecord(
+            user=client_user, key=key, method="POST", path="/p", request_hash="h", status_code=201, response_body=body
+        )
+
+    bulk_insert(IdempotencyRecord, [record("a", JSONText(text)), record("b", value)])
+    row = session(client_user)
+    insert_unless_taken(row, (IdempotencyRecord, [record("c", JSONText(text))]))
+
+    stored_bodies = dict(IdempotencyRecord.objects.values_list("key", "response_body"))
+    assert stored_bodies == {"a": value, "b": value, "c": value}
 
 
 def test_several_tables_in_one_statement_are_the_rows_of_separate_inserts(client_user, django_assert_num_queries):
@@ -223,3 +300,89 @@ def test_only_the_last_batch_may_have_an_auto_key(client_user):
 
     with pytest.raises(ValueError, match="last batch"):
         bulk_insert_all((Alert, [alert]), (StretchSession, [row]))
+
+
+def test_a_new_key_is_inserted_with_its_rows_in_one_statement(client_user, django_assert_num_queries):
+    from stretchapi.bulk import insert_unless_taken
+
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    row = session(client_user)
+    ours = holds(row, exercise)
+    measures = [Measurement(session=row, kind="sit_and_reach", value=Decimal("12.5"), unit="cm", measured_at=STARTED)]
+    alerts = [
+        Alert(client=client_user, session=row, hold=hold, kind=kind, occurred_at=STARTED)
+        for hold, kind in ((ours[1], "high_pain"), (ours[1], "above_target"), (ours[0], "high_pain"))
+    ]
+
+    # on SQLite: savepoint, session, release, then a statement a table with rows
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 6):
+        inserted = insert_unless_taken(row, (Hold, ours), (StopEvent, []), (Measurement, measures), (Alert, alerts))
+
+    assert inserted is True
+    assert StretchSession.objects.filter(pk=row.pk).exists()
+    assert [h.pk for h in Hold.objects.filter(session=row).order_by("position")] == [h.pk for h in ours]
+    assert Measurement.objects.get(session=row).value == Decimal("12.5")
+    keys = [alert.pk for alert in alerts]
+    assert None not in keys and len(set(keys)) == 3
+    assert [(a.hold_id, a.kind) for a in (Alert.objects.get(pk=pk) for pk in keys)] == [
+        (ours[1].pk, "high_pain"),
+        (ours[1].pk, "above_target"),
+        (ours[0].pk, "high_pain"),
+    ]
+    assert not any(obj._state.adding for obj in (row, *ours, *measures, *alerts))
+
+
+def test_a_taken_key_writes_none_of_the_rows(client_user, django_assert_num_queries):
+    from stretchapi.bulk import insert_unless_taken
+
+    exercise = Exercise.objects.get(slug="assisted-lying-hamstring-stretch")
+    first = session(client_user, partner_name="first")
+    bulk_insert(StretchSession, [first])
+    twin = session(client_user, id=first.id, partner_name="second")
+    ours = holds(twin, exercise)
+    alerts = [Alert(client=client_user, session=twin, hold=ours[0], kind="high_pain", occurred_at=STARTED)]
+
+    # on SQLite: savepoint, session (refused), rollback to and release of the savepoint, the key looked up
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 5):
+        inserted = insert_unless_taken(twin, (Hold, ours), (Alert, alerts))
+
+    assert inserted is False
+    assert StretchSession.objects.get(pk=first.id).partner_name == "first"
+    assert (Hold.objects.count(), Alert.objects.count()) == (0, 0)
+    assert alerts[0].pk is None
+    assert all(obj._state.adding for obj in (twin, *ours, *alerts))
+
+
+def test_a_taken_key_with_no_rows_is_told(client_user):
+    from stretchapi.bulk import insert_unless_taken
+
+    row = session(client_user)
+
+    assert insert_unless_taken(row) is True
+    assert insert_unless_taken(session(client_user, id=row.id)) is False
+    assert StretchSession.objects.filter(pk=row.id).count() == 1
+
+
+def test_a_bad_row_with_a_new_key_stores_nothing(client_user):
+    from stretchapi.bulk import insert_unless_taken
+
+    row = session(client_user)
+    bad = Hold(session=row, exercise=Exercise.objects.first(), side="left", position=1, held_seconds=30, intensity=11)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_unless_taken(row, (Hold, [bad]))
+
+    assert not StretchSession.objects.filter(pk=row.id).exists()
+    assert not Hold.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite inserts each batch apart")
+def test_only_the_last_batch_after_the_key_may_have_an_auto_key(client_user):
+    from stretchapi.bulk import insert_unless_taken
+
+    row = session(client_user)
+    alert = Alert(client=client_user, session=row, kind="high_pain", occurred_at=STARTED)
+    measure = Measurement(session=row, kind="sit_and_reach", value=Decimal("1"), unit="cm", measured_at=STARTED)
+
+    with pytest.raises(ValueError, match="last batch"):
+        insert_unless_taken(row, (Alert, [alert]), (Measurement, [measure]))

@@ -8,6 +8,9 @@ read from the committed schema, so a new one is covered (or this file fails) wit
 from __future__ import annotations
 
 import io
+import itertools
+import json
+import re
 from base64 import b64encode
 from datetime import timedelta
 from pathlib import Path
@@ -17,12 +20,14 @@ import pytest
 import yaml
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from sessions.models import Alert, StretchSession, User
 from sessions.trainers.services import invitation_accept, invitation_create
 from sessions.webhooks.services import endpoint_create
-from stretchapi.api.parsers import JSON_MAX_DEPTH, DuplicateKey, JSONParser, JSONTooDeep
+from stretchapi.api.parsers import JSON_MAX_DEPTH, DuplicateKey, JSONParser, JSONTooDeep, check_depth
 from stretchapi.inputs import MAX_ID, InputError, parse_id, parse_moment
 from tests.conftest import bearer_client
 from tests.sessions.payloads import session_payload, stop_event
@@ -177,6 +182,52 @@ def test_brackets_inside_strings_do_not_count_towards_the_nesting():
         "notes": "[[[[{{{{" + "[" * 100 + '"]]',
         "n": [[1]],
     }
+
+
+def _depth_by_regex(text: str, limit: int) -> bool:
+    """Whether the earlier `check_depth` refused `text`: strings blanked by a regex, then everything
+    but the brackets, then the running count."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = re.sub(r"[^\[\]{}]+", "", re.sub(r'"[^"\\]*(?:\\.[^"\\]*)*"', "", text, flags=re.DOTALL))
+    steps = {"[": 1, "{": 1, "]": -1, "}": -1}
+    return max(itertools.accumulate(steps[c] for c in brackets), default=0) > limit
+
+
+def _refused(text: str, limit: int) -> bool:
+    try:
+        check_depth(text, limit)
+    except JSONTooDeep:
+        return True
+    return False
+
+
+# Texts of brackets, quotes, backslashes and a few other characters in any order (valid JSON or
+# not: unterminated strings, escaped quotes and backslashes, backslashes outside strings), and JSON
+# documents whose strings hold brackets, quotes and backslashes.
+_json_strings = st.text(alphabet='[]{}"\\ab\n\u00e9\u2028', max_size=12)
+_documents = st.recursive(
+    st.none() | st.integers() | _json_strings,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_json_strings, inner, max_size=4),
+    max_leaves=30,
+).map(lambda value: json.dumps(value, ensure_ascii=False))
+_texts = st.text(alphabet='[]{}"\\ a,:\u00e9', max_size=80) | _documents
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_texts, st.integers(min_value=0, max_value=8))
+def test_the_nesting_check_refuses_what_the_regex_check_refused(text, limit):
+    assert _refused(text, limit) == _depth_by_regex(text, limit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"[\\"[[', '"x\\"[[[', '[[["a"]]]', '"[[[', '[["]]"[[', '\\"[[[["', '["\\\\"[[[', '[["\\\\\\"[["]]',
+     '"a"[["b"[[', '[[[\u00e9"\u2028["'],
+)  # fmt: skip
+def test_the_nesting_check_on_quotes_and_backslashes_that_open_no_string(text):
+    for limit in range(5):
+        assert _refused(text, limit) == _depth_by_regex(text, limit), limit
 
 
 def test_the_deepest_catalog_exercise_is_far_below_the_nesting_limit():

@@ -53,6 +53,7 @@ def test_nothing_renders_as_an_empty_body():
 # The canonical text of a parsed body ---------------------------------------------------------
 
 import json  # noqa: E402
+import math  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -64,9 +65,31 @@ def reference(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
-# What a JSON body parses into: any text (control characters, quotes, backslashes, beyond ASCII),
-# any finite float, integers of any size, nested at will.
-_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+# What a JSON body parses into: any text (control characters, quotes, backslashes, beyond ASCII,
+# UUIDs, numbers written as text), any float (NaN and the infinities too: `json.loads` reads them),
+# floats near the bounds where orjson and `repr` part ways, integers of any size, nested at will.
+_near_bounds = st.sampled_from([1e-4, 1e16, 5e-324, 1.7976931348623157e308]).flatmap(
+    lambda bound: st.integers(-3, 3).map(lambda steps: _stepped(bound, steps))
+)
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | _near_bounds
+    | (_near_bounds.map(lambda x: -x))
+    | st.text()
+    | st.uuids().map(str)
+    | st.floats().map(repr)
+)
+
+
+def _stepped(value: float, steps: int) -> float:
+    for _ in range(abs(steps)):
+        value = math.nextafter(value, math.inf if steps > 0 else -math.inf)
+    return value
+
+
 _bodies = st.recursive(
     _scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5), max_leaves=40
 )
@@ -87,6 +110,30 @@ def test_the_canonical_text_is_json_dumps_sorted_and_compact(data):
 def test_edges_of_numbers_and_text(value):
     data = {"b": [value, {"z": value, "a": None}], "a": value}
     assert canonical_json(data) == reference(data)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), -float("inf"), math.nextafter(1e-4, 0), math.nextafter(1e16, 0), -1e-4, 1e-4,
+     math.nextafter(-1e16, 0), -1e16, 2.2250738585072014e-308, -5e-324, 0.0, (1.5, 1e20), uuid.UUID(int=0x3E),
+     datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), Decimal("1.5"), Side.LEFT, 7.5, [7.5, {"x": 1e-7}]],
+)  # fmt: skip
+def test_the_bounds_of_floats_and_values_no_json_body_holds(value):
+    """Floats just inside and outside [1e-4, 1e16), NaN and the infinities (`null` by orjson), tuples,
+    and values only `default=str` writes: each alone and deep in a body, as `json.dumps` writes it."""
+    for data in (value, [value], {"a": [{"b": value}], "c": 3}):
+        assert canonical_json(data) == reference(data)
+
+
+def test_a_body_whose_uuid_reads_like_an_exponent_takes_the_fast_path(monkeypatch):
+    """ "…3e4…" in a UUID or "1e5" in a note is text, not a number: no reason for `json.dumps`."""
+    body = {"id": "0d3e4a5f-93e1-4c2e-8e0f-5e1b2c3d4e5f", "notes": "1e5 0.00001 12345678901234567",
+            "holds": [{"held_seconds": 30, "intensity": 4, "pain": None, "done": True}],
+            "measurements": [{"value": 72.5}, {"value": 1e-4}, {"value": 9999999999999998.0},
+                             {"value": 0.0}]}  # fmt: skip
+    expected = reference(body)
+    monkeypatch.setattr(json, "dumps", lambda *args, **kwargs: pytest.fail("json.dumps was called"))
+    assert canonical_json(body) == expected
 
 
 def test_an_upload_body_takes_the_fast_path(monkeypatch):
