@@ -20,7 +20,7 @@ from .filters import SessionFilter
 from .idempotency import body_fingerprint, idempotent
 from .pagination import SessionCursorPagination
 from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, TAG_SESSIONS, UUID_REGEX, problem
-from .serializers.documents import holds_json, session_documents
+from .serializers.documents import hold_json_when_utc, session_documents
 from .serializers.logbook import (
     HoldAppendSerializer,
     HoldSerializer,
@@ -53,7 +53,7 @@ def session_page_response(view: viewsets.GenericViewSet, rows: QuerySet) -> Resp
     """A page of sessions (rows of `selectors.session_rows`, filtered by the view's filters), with
     their holds, stop events and measurements, as `StretchSessionSerializer` shows them."""
     page = view.paginate_queryset(view.filter_queryset(rows))
-    rows = selectors.session_rows_with_children(page, holds_json=holds_json())
+    rows = selectors.session_rows_with_children(page, holds_json=hold_json_when_utc())
     return view.get_paginated_response(session_documents(rows))
 
 

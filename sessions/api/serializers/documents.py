@@ -112,7 +112,7 @@ def hold_json(column: Callable[[str], str]) -> dict[str, Any]:
     }
 
 
-def holds_json() -> Callable[[Callable[[str], str]], dict[str, Any]] | None:
+def hold_json_when_utc() -> Callable[[Callable[[str], str]], dict[str, Any]] | None:
     """`hold_json` when the answers' timestamps are written in UTC (the API's zone), which is all
     it writes; None otherwise, and the holds are written here."""
     zone = MOMENT.default_timezone()
@@ -120,7 +120,7 @@ def holds_json() -> Callable[[Callable[[str], str]], dict[str, Any]] | None:
 
 
 def _holds(holds: str | Sequence[Sequence[Any]], moment: Moment) -> orjson.Fragment | list[dict[str, Any]]:
-    """A session's holds: the JSON array the database wrote (`holds_json`), as it is, or rows."""
+    """A session's holds: the JSON array the database wrote (`hold_json_when_utc`), as it is, or rows."""
     if isinstance(holds, str):
         return orjson.Fragment(holds)
     return [hold_document(hold, moment) for hold in holds]
