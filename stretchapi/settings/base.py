@@ -99,7 +99,11 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if POSTGRESQL:
+    # Django's backend, with a health check that costs no round trip while the connection is quiet
+    # (stretchapi/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "stretchapi.postgresql"
     # While the server is unreachable a request fails fast (a 503) instead of
     # hanging past the client's own timeout.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
@@ -134,6 +138,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # export reads to EXPORT_DATABASE, every write (the export records too) to `default`.
 if env.str("ANALYTICS_DATABASE_URL", default=""):
     DATABASES["analytics"] = env.db_url("ANALYTICS_DATABASE_URL")
+    if DATABASES["analytics"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["analytics"]["ENGINE"] = "stretchapi.postgresql"
     DATABASES["analytics"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["analytics"]["CONN_HEALTH_CHECKS"] = True
 EXPORT_DATABASE = "analytics" if "analytics" in DATABASES else "default"
@@ -142,7 +148,7 @@ DATABASE_ROUTERS = ["stretchapi.db_routers.AnalyticsRouter"]
 # No SQL statement runs longer than this many seconds (PostgreSQL; 0 lifts the limit). Below
 # GUNICORN_TIMEOUT, so that a runaway query ends as a 503 problem before gunicorn kills the worker.
 DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=25)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_STATEMENT_TIMEOUT > 0:
+if POSTGRESQL and DATABASE_STATEMENT_TIMEOUT > 0:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s".strip()
 
