@@ -31,7 +31,7 @@ import os
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 from django.db import IntegrityError, connections, models, router, transaction
@@ -89,7 +89,17 @@ def uuid4s(count: int) -> list[uuid.UUID]:
     ]
 
 
-def insert_unless_taken(obj: models.Model, *batches: tuple[type[models.Model], Sequence[models.Model]]) -> bool:
+class Batch(NamedTuple):
+    """New rows of one model for `insert_unless_taken` (a `(model, objs)` tuple is one too).
+    `ignore_conflicts`: a row whose key or unique fields are taken is left out, as `bulk_create` leaves
+    it (and, as there, no auto-incremented key comes back for the batch)."""
+
+    model: type[models.Model]
+    objs: Sequence[models.Model]
+    ignore_conflicts: bool = False
+
+
+def insert_unless_taken(obj: models.Model, *batches: Batch | tuple[type[models.Model], Sequence[models.Model]]) -> bool:
     """Insert `obj` (a new instance whose primary key is set) unless a row already has its key, and with
     it the new rows of `batches` (as `bulk_insert_all` inserts them): whether it was inserted. When its
     key is taken, nothing is written, not even the rows. Anything else wrong with a row raises, as an
@@ -98,14 +108,17 @@ def insert_unless_taken(obj: models.Model, *batches: tuple[type[models.Model], S
     On PostgreSQL this is one statement: `obj`'s `INSERT … ON CONFLICT (<key>) DO NOTHING RETURNING`
     as its first data-modifying `WITH` clause, each batch inserted only `WHERE EXISTS` a row that clause
     returned, and a final `SELECT` of how many it returned and of the last batch's auto-incremented keys
-    (in the order of its rows; no other batch may have one). A taken key is no error, so the caller's
+    (in the order of its rows; no other batch may have keys to return, but one that ignores conflicts
+    returns none). A taken key is no error, so the caller's
     transaction needs no savepoint to go on (a concurrent twin's insert waits for the first to commit or
     roll back, then finds the key taken or not). The batches' foreign keys to `obj` are checked at commit
-    (deferred) as always. Elsewhere `obj`'s insert runs in a savepoint, then `bulk_insert_all(*batches)`."""
+    (deferred) as always. Elsewhere `obj`'s insert runs in a savepoint, then each batch's `bulk_insert`.
+    Either way, when `obj` went in, every row of the batches is marked stored (`_state.adding` false),
+    a row a batch that ignores conflicts left out too, as `bulk_create` marks it."""
     model = type(obj)
     if obj.pk is None:
         raise ValueError(f"insert_unless_taken needs the key of the {model.__name__} set.")
-    batches = tuple((batch_model, objs) for batch_model, objs in batches if objs)
+    batches = tuple(Batch(*batch) for batch in batches if batch[1])
     connection = connections[router.db_for_write(model)]
     if connection.vendor == "postgresql":
         return _insert_unless_taken_postgresql(connection, obj, batches)
@@ -116,23 +129,31 @@ def insert_unless_taken(obj: models.Model, *batches: tuple[type[models.Model], S
         if model.objects.using(connection.alias).filter(pk=obj.pk).exists():
             return False
         raise
-    bulk_insert_all(*batches)
+    for batch in batches:
+        bulk_insert(batch.model, batch.objs, ignore_conflicts=batch.ignore_conflicts)
+        for row in batch.objs:  # as on PostgreSQL, even where `bulk_create` ignoring conflicts leaves them be
+            row._state.adding, row._state.db = False, connection.alias
     return True
 
 
-def _insert_unless_taken_postgresql(connection, obj: models.Model, batches) -> bool:
+def _insert_unless_taken_postgresql(connection, obj: models.Model, batches: tuple[Batch, ...]) -> bool:
     model = type(obj)
     quote = connection.ops.quote_name
     sql, document, _ = _statement(connection, model, [obj])
     clauses = [f"s AS ({sql} ON CONFLICT ({quote(model._meta.pk.column)}) DO NOTHING RETURNING 1)"]
     params = [document]
-    statements = [_statement(connection, batch_model, objs) for batch_model, objs in batches]
-    if any(auto_pk is not None for _, _, auto_pk in statements[:-1]):
+    statements = [_statement(connection, batch.model, batch.objs) for batch in batches]
+    keyed = [
+        auto_pk if not batch.ignore_conflicts else None
+        for batch, (_, _, auto_pk) in zip(batches, statements, strict=True)
+    ]
+    if any(auto_pk is not None for auto_pk in keyed[:-1]):
         raise ValueError("Only the last batch of insert_unless_taken may have an auto-incremented key.")
-    for i, (batch_sql, batch_document, _) in enumerate(statements):
-        clauses.append(f"b{i} AS ({batch_sql} WHERE EXISTS (SELECT FROM s))")
+    for i, (batch, (batch_sql, batch_document, _)) in enumerate(zip(batches, statements, strict=True)):
+        conflict = " ON CONFLICT DO NOTHING" if batch.ignore_conflicts else ""
+        clauses.append(f"b{i} AS ({batch_sql} WHERE EXISTS (SELECT FROM s){conflict})")
         params.append(batch_document)
-    auto_pk = statements[-1][2] if statements else None
+    auto_pk = keyed[-1] if keyed else None
     if auto_pk is None:
         final = "SELECT count(*), NULL FROM s"
     else:
@@ -147,9 +168,9 @@ def _insert_unless_taken_postgresql(connection, obj: models.Model, batches) -> b
         obj._state.adding, obj._state.db = True, None  # not stored, nor are the rows
         return False
     if auto_pk is not None:
-        for row, pk in zip(batches[-1][1], keys, strict=True):
+        for row, pk in zip(batches[-1].objs, keys, strict=True):
             setattr(row, auto_pk.attname, pk)
-    for objs in ([obj], *(objs for _, objs in batches)):
+    for objs in ([obj], *(batch.objs for batch in batches)):
         for row in objs:
             row._state.adding, row._state.db = False, connection.alias
     return True

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from sessions import errors
 from sessions.models import IdempotencyRecord, User
 from stretchapi.api import renderers
-from stretchapi.bulk import JSONText, bulk_insert
+from stretchapi.bulk import Batch, JSONText, bulk_insert
 from stretchapi.compiled import CompiledQuery, Loader
 from stretchapi.transactions import all_or_nothing
 
@@ -50,13 +50,44 @@ def request_fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{_canonical_body(request)}".encode()).hexdigest()
 
 
+class Keeping:
+    """The record a keyed request's first answer is to be kept in, offered to the handler
+    (`keeping(request)`): a handler that stores its writes in one statement (`bulk.insert_unless_taken`)
+    can store the record in it too (`batch`), and the decorator then keeps nothing more."""
+
+    def __init__(self, *, user: User, key: str, method: str, path: str, request_hash: str):
+        self.fields = {"user": user, "key": key, "method": method, "path": path, "request_hash": request_hash}
+        self.record: IdempotencyRecord | None = None
+
+    def batch(self, status_code: int, data: Any) -> Batch:
+        """The record of the answer `status_code` with `data` (written as the client will receive it),
+        to insert with the handler's writes; left out if a concurrent twin kept its own first."""
+        self.record = IdempotencyRecord(
+            **self.fields, status_code=status_code, response_body=JSONText(renderers.dumps(data))
+        )
+        return Batch(IdempotencyRecord, [self.record], ignore_conflicts=True)
+
+    @property
+    def kept(self) -> bool:
+        """Whether the handler's writes went in with the record (its insert marks it stored)."""
+        return self.record is not None and not self.record._state.adding
+
+
+def keeping(request) -> Keeping | None:
+    """What a handler decorated by `idempotent` may store its answer's record with; None when the
+    request has no key, or when its key's expired record must make room first (the decorator keeps
+    the answer then)."""
+    return getattr(request, "idempotency_keeping", None)
+
+
 def idempotent(handler):
     """Decorate a POST handler of an authenticated view.
 
     The handler and the record of its answer share one transaction: an answer
     is kept exactly when what it reports was stored, and its insert is one
     more statement of the handler's transaction rather than a transaction of
-    its own.
+    its own — or part of the handler's own insert, when the handler takes the
+    record (`keeping`).
     """
 
     @functools.wraps(handler)
@@ -74,9 +105,14 @@ def idempotent(handler):
             if record.request_hash != fingerprint:
                 raise errors.IdempotencyKeyReused
             return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+        offered = None
+        if record is None:
+            offered = request.idempotency_keeping = Keeping(
+                user=request.user, key=key, method=request.method, path=request.path, request_hash=fingerprint
+            )
         with all_or_nothing():  # a failure anywhere in it is the answer: the handler's writes need no savepoint
             response = handler(view, request, *args, **kwargs)
-            if 200 <= response.status_code < 300:
+            if 200 <= response.status_code < 300 and not (offered is not None and offered.kept):
                 idempotency_record_save(
                     user=request.user,
                     key=key,

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from sessions.logbook import selectors, services
 from sessions.models import StretchSession
 from stretchapi.api.filtering import SkipsIdleFilters
+from stretchapi.bulk import Batch
 
 from .filters import SessionFilter
-from .idempotency import body_fingerprint, idempotent
+from .idempotency import body_fingerprint, idempotent, keeping
 from .pagination import SessionCursorPagination
 from .schema import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, TAG_SESSIONS, UUID_REGEX, problem
 from .serializers.documents import hold_json_when_utc, session_documents
@@ -137,12 +138,22 @@ class SessionViewSet(SkipsIdleFilters, mixins.ListModelMixin, mixins.RetrieveMod
             body = SessionUploadSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             validated = body.validated_data
+        kept, answer = keeping(request), {}
+
+        def answered(stored: StretchSession) -> list[Batch]:
+            """The answer to a new session, written once, and the key's record of it (if any), to be
+            stored in the session's own statement."""
+            answer["data"] = data = self.get_serializer(stored).data
+            return [kept.batch(status.HTTP_201_CREATED, data)] if kept is not None else []
+
         session, created = services.session_upload(
-            owner=request.user, data=validated, content_hash=body_fingerprint(request)
+            owner=request.user, data=validated, content_hash=body_fingerprint(request), also=answered
         )
-        if not created:  # a retry: the session as stored then
-            session = selectors.session_get(owner=request.user, session_id=session.pk)
-        return self._session_response(session, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:
+            return Response(answer["data"], status=status.HTTP_201_CREATED, headers={"ETag": session.etag})
+        # a retry: the session as stored then
+        session = selectors.session_get(owner=request.user, session_id=session.pk)
+        return self._session_response(session, status.HTTP_200_OK)
 
     @extend_schema(
         operation_id="session_update",

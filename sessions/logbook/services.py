@@ -9,7 +9,7 @@ transaction: a session is never stored without its flags and alerts.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from catalog.models import Dose, Exercise
-from stretchapi.bulk import Builder, insert_unless_taken, uuid4s
+from stretchapi.bulk import Batch, Builder, insert_unless_taken, uuid4s
 from stretchapi.errors import InvalidData
 from stretchapi.preconditions import require_current
 from stretchapi.transactions import atomic
@@ -75,7 +75,13 @@ def upload_check(*, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, bool]:
+def session_upload(
+    *,
+    owner: User,
+    data: dict[str, Any],
+    content_hash: str,
+    also: Callable[[StretchSession], Sequence[Batch]] | None = None,
+) -> tuple[StretchSession, bool]:
     """Store a whole session at once, or recognise a retry of one already stored.
 
     Returns the session and whether it was created; a created session carries
@@ -96,6 +102,10 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     What is refused is refused before anything is written. The writes are one
     transaction of their own, or part of the caller's `all_or_nothing()` one
     (a keyed upload's, with its answer) with no savepoint of their own.
+
+    `also`: more rows to store with a new session, made from it as it will be
+    stored, with its rows (the record of a keyed upload's answer): they go in
+    the same statement, and only if the session does.
     """
     data = upload_check(data=data)
     session, rows = _session_build(owner=owner, data=data, content_hash=content_hash)  # judged; nothing written yet
@@ -103,14 +113,19 @@ def session_upload(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     if taken is None:
         with atomic():
             alerts = alerts_called_for(session, holds=rows.holds, stop_events=rows.stop_events)
+            stored = session_with_rows(
+                session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements
+            )
             if insert_unless_taken(
                 session,
                 (Hold, rows.holds),
                 (StopEvent, rows.stop_events),
                 (Measurement, rows.measurements),
-                (Alert, alerts),
+                *(also(stored) if also is not None else ()),
+                (Alert, alerts),  # last: their keys come back
             ):
-                return _session_rows_stored(session, rows, alerts), True
+                session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
+                return stored, True
     existing = StretchSession.objects.filter(pk=data["id"]).first()
     if existing is None:
         if taken is not None:
@@ -147,6 +162,7 @@ class _Rows:
 
 def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> tuple[StretchSession, _Rows]:
     """The session and its rows, judged by the rules, with the session's flags: all known before any write."""
+    now = timezone.now()
     session = StretchSession(
         id=data["id"],
         owner=owner,
@@ -160,7 +176,8 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
         notes=data.get("notes", ""),
         app_version=data.get("app_version", ""),
         content_hash=content_hash,
-        updated_at=timezone.now(),
+        created_at=now,
+        updated_at=now,
     )
     doses: dict[int, Dose | None] = {}
     given = data.get("holds", [])
@@ -176,13 +193,6 @@ def _session_build(*, owner: User, data: dict[str, Any], content_hash: str) -> t
     measurements = [Measurement(session=session, **measurement) for measurement in data.get("measurements", [])]
     _flags_store(session, safety.session_flags(holds=holds, stop_events=stop_events))
     return session, _Rows(holds, stop_events, measurements)
-
-
-def _session_rows_stored(session: StretchSession, rows: _Rows, alerts: list[Alert]) -> StretchSession:
-    """A session just stored with its rows and the alerts they raise: the trainers told (after commit),
-    and the session as written, with its rows."""
-    session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
-    return session_with_rows(session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements)
 
 
 _new_hold = Builder(Hold)

@@ -59,7 +59,9 @@ class StretchSession(models.Model):
     holds_above_target = models.PositiveSmallIntegerField(default=0)
     holds_outside_dose = models.PositiveSmallIntegerField(default=0)
     max_pain = models.PositiveSmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the session is built, not by the insert (as `auto_now_add` would): an upload writes its
+    # answer, and the record of a keyed one, before the statement that stores them all.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

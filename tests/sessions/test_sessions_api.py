@@ -173,6 +173,22 @@ def test_idempotency_key_replays_the_first_response(as_client):
     assert IdempotencyRecord.objects.count() == 1
 
 
+def test_a_new_key_on_a_retried_upload_keeps_the_retrys_answer(as_client):
+    """The session is stored already (sent without a key): the upload is a retry, its statement stores
+    nothing, and the key keeps the 200 it got."""
+    body = session_payload(holds=3)
+    assert upload(as_client, body).status_code == 201
+
+    first = upload(as_client, body, HTTP_IDEMPOTENCY_KEY="late-key")
+    replay = upload(as_client, body, HTTP_IDEMPOTENCY_KEY="late-key")
+
+    assert (first.status_code, replay.status_code) == (200, 200)
+    assert replay["Idempotent-Replayed"] == "true" and replay.json() == first.json()
+    record = IdempotencyRecord.objects.get(key="late-key")
+    assert (record.status_code, record.response_body) == (200, first.json())
+    assert StretchSession.objects.count() == 1
+
+
 def test_idempotency_key_with_another_body_is_422(as_client):
     upload(as_client, session_payload(), HTTP_IDEMPOTENCY_KEY="upload-1")
 
@@ -239,17 +255,22 @@ def test_keyed_upload_keeps_its_answer_in_the_same_transaction(as_client, django
     upload(as_client, session_payload(holds=2))
     body = session_payload(holds=holds)
 
-    # token (1), the key's record (none), savepoint of the key; session and rows (holds, measurements; no
-    # stop event nor alert; one statement on PostgreSQL, a statement a table on SQLite), webhook
-    # endpoints (no trainer to email); the answer kept, release. The upload's writes take no savepoint
-    # of their own inside the key's transaction, which fails whole (`stretchapi.transactions`); on
-    # SQLite the session's insert adds its savepoint and release (see above)
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 11) as captured:
+    # token (1), the key's record (none), savepoint of the key; session, rows (holds, measurements; no
+    # stop event nor alert) and the answer's record (one statement on PostgreSQL, a statement a table
+    # on SQLite), webhook endpoints (no trainer to email), release. The upload's writes take no
+    # savepoint of their own inside the key's transaction, which fails whole
+    # (`stretchapi.transactions`); on SQLite the session's insert adds its savepoint and release (see above)
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 11) as captured:
         response = upload(as_client, body, HTTP_IDEMPOTENCY_KEY=f"key-{holds}")
 
     assert response.status_code == 201
-    assert "stretch_sessions_idempotencyrecord" in captured.captured_queries[-2]["sql"]
-    assert captured.captured_queries[-1]["sql"].startswith("RELEASE SAVEPOINT")
+    statements = [query["sql"] for query in captured.captured_queries]
+    kept = [n for n, sql in enumerate(statements) if "INTO \"stretch_sessions_idempotencyrecord\"" in sql]
+    webhooks = next(n for n, sql in enumerate(statements) if "stretch_sessions_webhookendpoint" in sql)
+    assert len(kept) == 1 and kept[0] < webhooks  # stored with the upload's rows, once
+    if connection.vendor == "postgresql":
+        assert statements[kept[0]].startswith('WITH s AS (INSERT INTO "stretch_sessions_stretchsession"')
+    assert statements[-1].startswith("RELEASE SAVEPOINT")
     assert IdempotencyRecord.objects.get(key=f"key-{holds}").response_body == response.json()
 
 

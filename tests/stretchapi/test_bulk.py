@@ -238,6 +238,53 @@ def test_a_taken_key_is_left_out_when_conflicts_are_ignored(client_user):
     assert list(IdempotencyRecord.objects.values_list("response_body", flat=True)) == [{"first": ["é", 1.5, None]}]
 
 
+def test_a_batch_that_ignores_conflicts_goes_in_with_the_key_and_leaves_a_taken_row_out(client_user):
+    from sessions.models import IdempotencyRecord
+    from stretchapi.bulk import Batch, insert_unless_taken
+
+    def record(key, body):
+        return IdempotencyRecord(
+            user=client_user, key=key, method="POST", path="/p", request_hash="h", status_code=201, response_body=body
+        )
+
+    bulk_insert(IdempotencyRecord, [record("taken", {"first": True})])
+    row = session(client_user)
+    kept, late = record("new", {"n": 1}), record("taken", {"second": True})
+    ours = holds(row, Exercise.objects.get(slug="assisted-lying-hamstring-stretch"))
+    alert = Alert(client=client_user, session=row, hold=ours[0], kind="high_pain", occurred_at=STARTED)
+
+    # the batch ignoring conflicts has an auto key, and is not last: it returns no keys, the alerts do
+    assert insert_unless_taken(
+        row, (Hold, ours), Batch(IdempotencyRecord, [kept, late], ignore_conflicts=True), (Alert, [alert])
+    )
+
+    assert dict(IdempotencyRecord.objects.values_list("key", "response_body")) == {
+        "taken": {"first": True},
+        "new": {"n": 1},
+    }
+    assert Alert.objects.get(pk=alert.pk).session_id == row.pk
+    assert not kept._state.adding and not late._state.adding  # marked stored, as bulk_create marks them
+    with pytest.raises(IntegrityError), transaction.atomic():  # without ignoring conflicts: the insert fails
+        insert_unless_taken(session(client_user), (IdempotencyRecord, [record("taken", {"third": True})]))
+
+
+def test_a_batch_goes_in_only_with_its_key(client_user):
+    from sessions.models import IdempotencyRecord
+    from stretchapi.bulk import Batch, insert_unless_taken
+
+    row = session(client_user)
+    bulk_insert(StretchSession, [row])
+    again = StretchSession(**{f.attname: getattr(row, f.attname) for f in StretchSession._meta.concrete_fields})
+    record = IdempotencyRecord(
+        user=client_user, key="k", method="POST", path="/p", request_hash="h", status_code=201, response_body={}
+    )
+
+    assert insert_unless_taken(again, Batch(IdempotencyRecord, [record], ignore_conflicts=True)) is False
+
+    assert not IdempotencyRecord.objects.exists()
+    assert record._state.adding  # not stored
+
+
 def test_a_json_field_given_as_its_text_stores_the_value_it_writes(client_user):
     from sessions.models import IdempotencyRecord
     from stretchapi.bulk import JSONText, insert_unless_taken
