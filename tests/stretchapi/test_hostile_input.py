@@ -14,6 +14,7 @@ import re
 from base64 import b64encode
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -22,11 +23,13 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rest_framework.exceptions import ParseError
 from rest_framework.test import APIClient
 
 from sessions.models import Alert, StretchSession, User
 from sessions.trainers.services import invitation_accept, invitation_create
 from sessions.webhooks.services import endpoint_create
+from stretchapi.api import parsers
 from stretchapi.api.parsers import JSON_MAX_DEPTH, DuplicateKey, JSONParser, JSONTooDeep, check_depth
 from stretchapi.inputs import MAX_ID, InputError, parse_id, parse_moment
 from tests.conftest import bearer_client
@@ -272,6 +275,86 @@ def test_a_duplicated_key_is_named_by_its_path():
         JSONParser().parse(io.BytesIO(text.encode()), "application/json", {})
 
     assert refused.value.extra["errors"][0]["field"] == "holds[1].intensity"
+
+
+# The fast decoding (orjson) against the decoding with a hook on every object ---------------------
+
+
+def _by_hook(text: str):
+    """What `JSONParser` gives for `text` without its fast path: the value, or the refusal."""
+    with mock.patch.object(parsers, "decoded_fast", return_value=parsers._SLOW):
+        return _parsed(text)
+
+
+def _parsed(text: str):
+    try:
+        return JSONParser().parse(io.BytesIO(text.encode("utf-8", "surrogatepass")), "application/json", {})
+    except ParseError as refused:
+        return (type(refused).__name__, str(refused.detail), getattr(refused, "extra", None))
+
+
+def _written(value) -> str:
+    """The value with its types and its keys' order (1 and 1.0, -0.0 and 0.0 differ; NaN is written)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(max_size=6)
+    | st.sampled_from(["", ":", '"', "\\", "a:b", "\u2028", "\ud800", "é:", "{", "]"])
+)
+_keys = st.text(alphabet='ab:"\\é', max_size=3)
+
+
+@st.composite
+def _json_texts(draw) -> str:
+    """JSON texts as phones and scripts write them: any spacing, escapes or not, numbers of every
+    size, NaN, and objects that may write a key twice."""
+    ascii_only = draw(st.booleans())
+    separators = draw(st.sampled_from([(",", ":"), (", ", ": "), (",\n", " : ")]))
+
+    def write(value) -> str:
+        if isinstance(value, list) and value and value[0] == "<object>":
+            members = [f"{write(key)}{separators[1]}{write(item)}" for key, item in value[1:]]
+            return "{" + separators[0].join(members) + "}"
+        if isinstance(value, list):
+            return "[" + separators[0].join(write(item) for item in value) + "]"
+        return json.dumps(value, ensure_ascii=ascii_only)
+
+    objects = st.lists(st.tuples(_keys, st.deferred(lambda: values)), max_size=4).map(
+        lambda pairs: ["<object>", *pairs]
+    )
+    values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | objects, max_leaves=20)
+    return write(draw(values))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_json_texts())
+def test_the_fast_decoding_gives_what_the_hook_decoding_gives(text):
+    assert _written(_parsed(text)) == _written(_by_hook(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": 1, "a": 2}', '[{"b": {"c": 1, "c": 1}}]', '{"a": "x:y", "b": ":", "b": 1}', "123456789012345678901",
+     "-9223372036854775809", "[1e400]", "[NaN]",
+     # a key twice, whose value written again has the quotes and colon of the dropped member: only
+     # escapes can do that, and a text with a backslash is never decoded fast
+     '{"a":1,"a":"\\u0022\\u003a\\u0022"}', '"\\ud800"', '{"\\u0061": 1, "a": 2}', '{"a":1}{"b":2}', "\ufeff{}"],
+)  # fmt: skip
+def test_what_orjson_would_read_otherwise_takes_the_hook_decoding(text):
+    assert parsers.decoded_fast(text, text.encode("utf-8", "surrogatepass")) is parsers._SLOW
+    assert _written(_parsed(text)) == _written(_by_hook(text))
+
+
+def test_an_upload_body_is_decoded_by_orjson():
+    body = json.dumps(session_payload(holds=40))
+    value = parsers.decoded_fast(body, body.encode())
+    assert value is not parsers._SLOW and value == json.loads(body)
 
 
 def test_sign_up_with_the_email_twice_is_refused_and_creates_nobody(api_client):
