@@ -40,6 +40,8 @@ from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttrib
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
+from .compiled import Reading
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -99,7 +101,11 @@ class Batch(NamedTuple):
     ignore_conflicts: bool = False
 
 
-def insert_unless_taken(obj: models.Model, *batches: Batch | tuple[type[models.Model], Sequence[models.Model]]) -> bool:
+def insert_unless_taken(
+    obj: models.Model,
+    *batches: Batch | tuple[type[models.Model], Sequence[models.Model]],
+    reading: Reading | None = None,
+) -> bool:
     """Insert `obj` (a new instance whose primary key is set) unless a row already has its key, and with
     it the new rows of `batches` (as `bulk_insert_all` inserts them): whether it was inserted. When its
     key is taken, nothing is written, not even the rows. Anything else wrong with a row raises, as an
@@ -114,14 +120,18 @@ def insert_unless_taken(obj: models.Model, *batches: Batch | tuple[type[models.M
     roll back, then finds the key taken or not). The batches' foreign keys to `obj` are checked at commit
     (deferred) as always. Elsewhere `obj`'s insert runs in a savepoint, then each batch's `bulk_insert`.
     Either way, when `obj` went in, every row of the batches is marked stored (`_state.adding` false),
-    a row a batch that ignores conflicts left out too, as `bulk_create` marks it."""
+    a row a batch that ignores conflicts left out too, as `bulk_create` marks it.
+
+    `reading`: a query the caller reads next (`compiled.Reading`); on PostgreSQL the statement reads
+    it too, as it stood before the statement's own writes (which no query of a statement sees), and
+    saves the round trip."""
     model = type(obj)
     if obj.pk is None:
         raise ValueError(f"insert_unless_taken needs the key of the {model.__name__} set.")
     batches = tuple(Batch(*batch) for batch in batches if batch[1])
     connection = connections[router.db_for_write(model)]
     if connection.vendor == "postgresql":
-        return _insert_unless_taken_postgresql(connection, obj, batches)
+        return _insert_unless_taken_postgresql(connection, obj, batches, reading)
     try:
         with transaction.atomic(using=connection.alias):
             _bulk_create(model, [obj], connection.alias)
@@ -136,7 +146,9 @@ def insert_unless_taken(obj: models.Model, *batches: Batch | tuple[type[models.M
     return True
 
 
-def _insert_unless_taken_postgresql(connection, obj: models.Model, batches: tuple[Batch, ...]) -> bool:
+def _insert_unless_taken_postgresql(
+    connection, obj: models.Model, batches: tuple[Batch, ...], reading: Reading | None
+) -> bool:
     model = type(obj)
     quote = connection.ops.quote_name
     sql, document, _ = _statement(connection, model, [obj])
@@ -154,16 +166,21 @@ def _insert_unless_taken_postgresql(connection, obj: models.Model, batches: tupl
         clauses.append(f"b{i} AS ({batch_sql} WHERE EXISTS (SELECT FROM s){conflict})")
         params.append(batch_document)
     auto_pk = keyed[-1] if keyed else None
-    if auto_pk is None:
-        final = "SELECT count(*), NULL FROM s"
-    else:
+    columns = ["(SELECT count(*) FROM s)", "NULL"]
+    if auto_pk is not None:
         key = quote(auto_pk.column)
         clauses[-1] = f"{clauses[-1][:-1]} RETURNING {key})"
-        last = f"b{len(statements) - 1}"
-        final = f"SELECT (SELECT count(*) FROM s), (SELECT array_agg({key} ORDER BY {key}) FROM {last})"  # noqa: S608
+        columns[1] = f"(SELECT array_agg({key} ORDER BY {key}) FROM b{len(statements) - 1})"  # noqa: S608
+    if reading is not None:
+        read_sql, read_params = reading.sql()
+        columns.append(f"({read_sql})::text")
+        params += read_params
+    final = f"SELECT {', '.join(columns)}"
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(clauses)} {final}", params)
-        inserted, keys = cursor.fetchone()
+        inserted, keys, *read = cursor.fetchone()
+    if reading is not None:
+        reading.take(orjson.loads(read[0]))
     if not inserted:
         obj._state.adding, obj._state.db = True, None  # not stored, nor are the rows
         return False

@@ -34,6 +34,8 @@ class _Compiled:
     slots: dict[str, tuple[int, ...]]  # each placeholder's positions in `params`
     prepared: dict[str, Callable[[Any], Any]]  # how a value of a placeholder goes in its positions
     converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
+    width: int  # how many columns
+    unsafe: str | None  # a column a `Reading` cannot carry through JSON, if any
 
 
 def _as_given(value: Any) -> Any:
@@ -82,7 +84,8 @@ class CompiledQuery:
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(fields).items()
         )
-        return _Compiled(sql, tuple(params), slots, prepared, converters)
+        unsafe = next((repr(f.output_field) for f in fields if not isinstance(f.output_field, _JSON_SAFE)), None)
+        return _Compiled(sql, tuple(params), slots, prepared, converters, len(fields), unsafe)
 
     @property
     def database(self) -> str:
@@ -91,9 +94,8 @@ class CompiledQuery:
             self._alias = self.build(**self.placeholders).db
         return self._alias
 
-    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
-        """The query's rows for these values of the placeholders, as the ORM would convert them
-        (tuples, as `values_list` gives them)."""
+    def _statement(self, values: dict[str, Any]) -> tuple[Any, _Compiled, list[Any]]:
+        """The connection, the compiled query and its parameters for these values."""
         if values.keys() != self.placeholders.keys():
             raise TypeError(f"Give exactly {sorted(self.placeholders)}, not {sorted(values)}.")
         connection = connections[self.database]
@@ -106,9 +108,22 @@ class CompiledQuery:
             value = compiled.prepared[name](values[name])
             for position in positions:
                 params[position] = value
+        return connection, compiled, params
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The query's rows for these values of the placeholders, as the ORM would convert them
+        (tuples, as `values_list` gives them)."""
+        connection, compiled, params = self._statement(values)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        return self._converted(connection, compiled, rows)
+
+    def reading(self, **values: Any) -> Reading:
+        """The query for these values, to be read as part of another statement (`Reading`)."""
+        return Reading(self, values)
+
+    def _converted(self, connection, compiled: _Compiled, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not compiled.converters:  # PostgreSQL's types, mostly: psycopg's values are the ORM's
             return rows
         converted = [list(row) for row in rows]
@@ -117,6 +132,44 @@ class CompiledQuery:
                 for function in functions:
                     row[position] = function(row[position], expression, connection)
         return [tuple(row) for row in converted]
+
+
+# The columns a `Reading` carries through JSON and gets back as the ORM gives them.
+_JSON_SAFE = (
+    models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+    models.PositiveIntegerField, models.PositiveSmallIntegerField, models.CharField, models.TextField,
+    models.BooleanField, models.JSONField,
+)  # fmt: skip
+
+
+class Reading:
+    """A `CompiledQuery` for given values, to be read inside another statement on PostgreSQL (a
+    subquery whose rows come back as one JSON array: `sql()`, then `take()` of what it gave), or on
+    its own elsewhere (`rows` runs it). Its columns must be numbers, text, booleans or JSON, which
+    come back from JSON as the ORM gives them. `rows`: the query's rows, once read."""
+
+    def __init__(self, query: CompiledQuery, values: dict[str, Any]):
+        self.query, self.values = query, values
+        self._rows: list[tuple[Any, ...]] | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A scalar subquery giving the rows as a JSON array of arrays, and its parameters."""
+        _, compiled, params = self.query._statement(self.values)
+        if compiled.unsafe is not None:
+            raise ValueError(f"A Reading carries numbers, text, booleans and JSON, not {compiled.unsafe}.")
+        names = ", ".join(f"c{i}" for i in range(compiled.width))
+        sql = f"SELECT coalesce(json_agg(json_build_array({names})), '[]') FROM ({compiled.sql}) AS q({names})"  # noqa: S608
+        return sql, params
+
+    def take(self, rows: list[list[Any]]) -> None:
+        """The rows the subquery of `sql()` gave (its JSON array, decoded)."""
+        self._rows = [tuple(row) for row in rows]
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            self._rows = self.query.rows(**self.values)
+        return self._rows
 
 
 class Loader(Generic[M]):

@@ -28,7 +28,7 @@ from ..alerts.services import alerts_called_for, alerts_raise
 from ..choices import StopAction
 from ..limits import MAX_HOLDS_PER_SESSION
 from ..models import Alert, Hold, Measurement, StopEvent, StretchSession, User
-from ..notifications.services import alerts_raised_notify, session_stored_notify
+from ..notifications.services import alerts_raised_notify, session_stored_notify, session_stored_reading
 from ..rules import records, safety
 from ..rules.records import Problems
 from .references import exercises_by_slug, stop_signs_by_slug
@@ -116,6 +116,7 @@ def session_upload(
             stored = session_with_rows(
                 session, holds=rows.holds, stop_events=rows.stop_events, measurements=rows.measurements
             )
+            read = session_stored_reading(client_id=owner.pk)  # who to tell: read by the insert itself
             if insert_unless_taken(
                 session,
                 (Hold, rows.holds),
@@ -123,8 +124,10 @@ def session_upload(
                 (Measurement, rows.measurements),
                 *(also(stored) if also is not None else ()),
                 (Alert, alerts),  # last: their keys come back
+                reading=read,
             ):
-                session_stored_notify(session=session, alerts=alerts)  # the outbox: emails and webhooks, after commit
+                # the outbox: emails and webhooks, sent after commit
+                session_stored_notify(session=session, alerts=alerts, read=read)
                 return stored, True
     existing = StretchSession.objects.filter(pk=data["id"]).first()
     if existing is None:

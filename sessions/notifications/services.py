@@ -14,11 +14,13 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from stretchapi.compiled import Reading
+
 from ..access import client_trainers, consented_links
 from ..background import outbox
 from ..choices import AlertEmails, AlertKind, DeliveryStatus, WebhookEventType
 from ..models import Alert, AlertNotification, NotificationPreference, StretchSession, User
-from ..webhooks.services import events_record
+from ..webhooks.services import endpoints_subscribed, events_record
 from . import emails, tasks
 
 logger = logging.getLogger(__name__)
@@ -39,14 +41,22 @@ def _raised_event(session: StretchSession, alerts: Sequence[Alert]) -> tuple[str
     }
 
 
-def session_stored_notify(*, session: StretchSession, alerts: Sequence[Alert]) -> None:
-    """A session uploaded: `session.uploaded`, and what its alerts call for (`alerts_raised_notify`)."""
+def session_stored_reading(*, client_id: int) -> Reading:
+    """What `session_stored_notify` reads (the webhook endpoints to tell), for an upload that reads
+    it in the statement that stores the session."""
+    return endpoints_subscribed(client_id=client_id)
+
+
+def session_stored_notify(*, session: StretchSession, alerts: Sequence[Alert], read: Reading | None = None) -> None:
+    """A session uploaded: `session.uploaded`, and what its alerts call for (`alerts_raised_notify`).
+    `read`: its `session_stored_reading`, when the caller read it already."""
     uploaded = (
         WebhookEventType.SESSION_UPLOADED,
         {"client_id": session.owner_id, "session_id": str(session.pk), "started_at": _stamp(session.started_at)},
     )
     _alert_emails_record(session, alerts)
-    events_record(client_id=session.owner_id, events=[uploaded, *([_raised_event(session, alerts)] if alerts else [])])
+    events = [uploaded, *([_raised_event(session, alerts)] if alerts else [])]
+    events_record(client_id=session.owner_id, events=events, endpoints=read)
 
 
 def alerts_raised_notify(*, session: StretchSession, alerts: Sequence[Alert]) -> None:

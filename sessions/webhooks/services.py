@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from stretchapi.compiled import CompiledQuery
+from stretchapi.compiled import CompiledQuery, Reading
 from stretchapi.errors import FieldProblem, InvalidData
 
 from ..access import client_readers
@@ -95,11 +95,21 @@ _SUBSCRIBED = CompiledQuery(
 )
 
 
-def events_record(*, client_id: int, events: Iterable[tuple[str, dict[str, Any]]]) -> None:
+def endpoints_subscribed(*, client_id: int) -> Reading:
+    """The enabled endpoints that may hear of `client_id`'s events, as `events_record` reads them: for a
+    caller that reads them with a statement of its own (`bulk.insert_unless_taken(reading=...)`)."""
+    return _SUBSCRIBED.reading(client_id=client_id)
+
+
+def events_record(
+    *, client_id: int, events: Iterable[tuple[str, dict[str, Any]]], endpoints: Reading | None = None
+) -> None:
     """Write a delivery of each event to every enabled endpoint subscribed to its type whose owner
     may read the client's data (staff; the client's consented trainers), in the caller's transaction;
-    each is enqueued when it commits. One query, plus one insert when anything is to be sent."""
+    each is enqueued when it commits. One query (none when the caller read `endpoints_subscribed`
+    already), plus one insert when anything is to be sent."""
     events = list(events)
+    subscribed = (endpoints or endpoints_subscribed(client_id=client_id)).rows
     now = timezone.now()
     deliveries = [
         WebhookDelivery(
@@ -109,7 +119,7 @@ def events_record(*, client_id: int, events: Iterable[tuple[str, dict[str, Any]]
             created_at=now,
             next_attempt_at=now,
         )
-        for endpoint_id, event_types in _SUBSCRIBED.rows(client_id=client_id)
+        for endpoint_id, event_types in subscribed
         for event_type, data in events
         if event_type in event_types
     ]

@@ -90,3 +90,44 @@ def test_a_uuid_placeholder_takes_any_uuid_on_either_database(client_user):
 
     assert query.rows(a=ids[2], b=ids[0]) == [(ids[0], STARTED.replace(minute=0)), (ids[2], STARTED.replace(minute=2))]
     assert query.rows(a=ids[1], b=uuid.uuid4()) == [(ids[1], STARTED.replace(minute=1))]
+
+
+def test_a_reading_gives_the_querys_rows_read_inside_another_statement_or_on_its_own(client_user, other_client):
+    import orjson
+    from django.db import connection
+
+    from sessions.models import WebhookEndpoint
+
+    for owner, types in [(client_user, ["session.uploaded"]), (client_user, []), (other_client, ["a", {"b": 1.5}])]:
+        WebhookEndpoint.objects.create(owner=owner, url="https://example.com/h", event_types=types, secret="s")
+    query = CompiledQuery(
+        lambda owner_id: (
+            WebhookEndpoint.objects.filter(owner=owner_id)
+            .order_by("pk")
+            .values_list("pk", "event_types", "url", "owner__is_active")
+        ),
+        owner_id=-7_001,
+    )
+
+    for owner in (client_user, other_client, None):
+        expected = query.rows(owner_id=owner.pk if owner else 0)
+        alone = query.reading(owner_id=owner.pk if owner else 0)
+        assert alone.rows == expected  # read on its own when nobody read it
+        if connection.vendor == "postgresql":
+            inside = query.reading(owner_id=owner.pk if owner else 0)
+            sql, params = inside.sql()
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1, ({sql})::text", params)
+                inside.take(orjson.loads(cursor.fetchone()[1]))
+            assert inside.rows == expected
+    assert len(query.rows(owner_id=client_user.pk)) == 2
+
+
+def test_a_reading_refuses_a_column_json_would_change():
+    query = CompiledQuery(
+        lambda owner_id: StretchSession.objects.filter(owner=owner_id).values_list("owner_id", "started_at"),
+        owner_id=-7_001,
+    )
+
+    with pytest.raises(ValueError, match="DateTimeField"):
+        query.reading(owner_id=1).sql()
