@@ -142,7 +142,9 @@ class _Shape:
         data = {}
         for name, field, convert in self.fields:
             item = getattr(value, name)
-            if item is msgspec.UNSET:
+            if convert is _same and item is not None and item is not msgspec.UNSET:  # most values: ints
+                data[name] = item
+            elif item is msgspec.UNSET:
                 if field.default is empty:
                     continue
                 data[name] = field.get_default()
