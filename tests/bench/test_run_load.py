@@ -60,6 +60,33 @@ def test_the_before_columns_and_the_targets_that_compare_with_them():
     assert by_target["progress"]["measured"] is None  # not measured: not met
 
 
+def test_keeping_a_share_is_judged_slot_by_slot_against_the_code_before():
+    # Ceilings of 1000 throughout. The before code's median run is 1000 and this code's 880 (88 %),
+    # but each slot pairs the two codes on the same machine: 880/1000, 500/540, 1000/1050.
+    alone = {"catalog detail": measured([880, 500, 1000], [1000] * 4)}
+    before = {"catalog detail": measured([1000, 540, 1050], [1000] * 4)}
+
+    rows, verdicts = summarize({"requests": {}}, alone, alone["catalog detail"]["ceilings"], before)
+
+    row = next(row for row in rows if row["endpoint"] == "catalog detail")
+    assert row["keeps_by_slot"] == [0.88, 0.926, 0.952]
+    verdict = next(v for v in verdicts if v["target"] == "catalog detail: keeps its share")
+    assert (verdict["measured"], verdict["shown"], verdict["met"]) == (0.926, "93%", True)
+    report = as_markdown(
+        {
+            "rows": rows,
+            "targets": verdicts,
+            "upload_by_concurrency": [],
+            "settings": {"users": 8, "workers": 4, "duration": 60, "endpoint_duration": 5, "repeats": 3,
+                         "cached_repeats": 3, "data": "some"},
+            "machine": {},
+            "command": "make bench",
+        }
+    )  # fmt: skip
+    assert "| catalog detail | 88%, 93%, 95% | 93% |" in report
+    assert "3 × 5 s (3 × for the anonymous cached paths) between runs of the ceiling" in report
+
+
 def test_the_cpu_share_compares_what_a_request_cost_with_the_ceilings_request():
     rows, _ = result_of({"catalog plan 304": measured([900] * 3, [1000] * 4, app_ms=0.5)}, upload_p99=90.0)
 

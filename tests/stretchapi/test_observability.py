@@ -3,7 +3,9 @@
 import io
 import json
 import logging
+import os
 import runpy
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -128,6 +130,33 @@ def test_a_key_naming_a_secret_is_masked_in_any_log_line(log_lines):
 
     [line] = log_lines()
     assert (line["password"], line["notes"], line["path"]) == ("[redacted]", "[redacted]", "/x")
+
+
+def test_a_json_line_holds_what_the_faster_encoder_refuses(log_lines):
+    class Opaque:
+        def __repr__(self):
+            return "<opaque 7>"
+
+    when = datetime(2026, 11, 30, 14, 30, tzinfo=UTC)
+    structlog.get_logger("tests").info("big", big=2**70, thing=Opaque())
+    structlog.get_logger("tests").info("edge", by_side={1: "left"}, when=when, thing=Opaque())
+    structlog.get_logger("tests").info("plain", count=3, ratio=0.5, text='é\n"quoted"')
+
+    big, edge, plain = log_lines()
+    assert (big["big"], big["thing"]) == (2**70, "<opaque 7>")
+    assert (edge["by_side"], edge["thing"]) == ({"1": "left"}, "<opaque 7>")
+    assert datetime.fromisoformat(edge["when"]) == when
+    assert (plain["count"], plain["ratio"], plain["text"]) == (3, 0.5, 'é\n"quoted"')
+
+
+def test_a_log_record_does_not_look_up_its_caller_or_thread(log_lines):
+    logging_config("json", "INFO")
+    record = logging.getLogger("tests").makeRecord("tests", logging.INFO, "f.py", 1, "m", (), None)
+    structlog.get_logger("tests").info("where")
+
+    [line] = log_lines()
+    assert (logging._srcfile, record.thread, record.process) == (None, None, os.getpid())
+    assert set(line) == {"event", "level", "logger", "timestamp"}
 
 
 def test_console_and_json_formats_and_nothing_else():
