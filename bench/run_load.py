@@ -575,8 +575,12 @@ def _measure(target: Target, row: dict) -> float | None:
         return None
     if target.kind == "speedup":
         return round(alone["rps"] / old["rps"], 2) if old["rps"] else None
-    by_slot = sorted(row["keeps_by_slot"])
-    return by_slot[len(by_slot) // 2]
+    return median(row["keeps_by_slot"])
+
+
+def median(values: list[float]) -> float:
+    """The middle value (of an odd count; the upper middle of an even one)."""
+    return sorted(values)[len(values) // 2]
 
 
 def as_markdown(result: dict) -> str:
@@ -620,7 +624,7 @@ def as_markdown(result: dict) -> str:
         for row in slots:
             ratios = row["keeps_by_slot"]
             each = ", ".join(f"{ratio:.0%}" for ratio in ratios)
-            lines.append(f"| {row['endpoint']} | {each} | {sorted(ratios)[len(ratios) // 2]:.0%} |")
+            lines.append(f"| {row['endpoint']} | {each} | {median(ratios):.0%} |")
     s = result["settings"]
     upload = next(row for row in result["rows"] if row["endpoint"] == UPLOAD)
     sweep = result["upload_by_concurrency"] + (

@@ -107,9 +107,8 @@ def json_processors() -> list:
 def json_line(event_dict: dict[str, Any], **dumps_kw: Any) -> str:
     """One event as compact JSON, by orjson; by the standard library where orjson refuses a value.
 
-    orjson refuses an integer beyond 64 bits, and a key that is neither text nor a number; any
-    other value it cannot write goes through structlog's fallback (`dumps_kw["default"]`: the
-    value's `repr`), as with `json.dumps`.
+    orjson refuses an integer beyond 64 bits, which `json.dumps` writes. A value neither can write
+    goes through structlog's fallback (`dumps_kw["default"]`: the value's `repr`) in both.
     """
     try:
         return orjson.dumps(event_dict, default=dumps_kw["default"], option=orjson.OPT_NON_STR_KEYS).decode()
